@@ -1,0 +1,119 @@
+/**
+ * The validated shape of a policy document (YAML or JSON), before compilation. The loader
+ * (`load.ts`) turns text into a `PolicySpec` or precise `file:line:col` errors; compilers
+ * (`../firewall/compile.ts`) turn a spec into the typed-array form the hot path uses. Every value keeps
+ * where it came from (`Where`) so a compiler can still point at the line that caused a problem.
+ *
+ * Nothing here runs per packet.
+ *
+ * @example
+ * ```ts
+ * import type { PolicySpec } from "./spec.ts";
+ * const empty: PolicySpec = { source: "inline", homeNet: [], firewall: null, stateful: null };
+ * ```
+ */
+
+/** Where a value was written: file, 1-based line and column. */
+export interface Where {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One entry of a matching list: a value and whether it was written with "!" (negated). */
+export interface ListEntry<T> {
+  value: T;
+  negated: boolean;
+  where: Where;
+}
+
+/** An address entry: a single address, a CIDR block or a range, IPv4 or IPv6, as an inclusive range. */
+export interface AddressRange {
+  version: 4 | 6;
+  /** First and last address as four big-endian 32-bit words (IPv4: word 0 only). */
+  first: [number, number, number, number];
+  last: [number, number, number, number];
+  /** The text as written, for messages and events. */
+  text: string;
+}
+
+/** A port entry: an inclusive range (a single port has first === last). */
+export interface PortRange {
+  first: number;
+  last: number;
+}
+
+/** A MAC address as 6 bytes. */
+export type MacAddress = [number, number, number, number, number, number];
+
+export interface EndpointSpec {
+  ip: ListEntry<AddressRange>[] | null;
+  port: ListEntry<PortRange>[] | null;
+  mac: ListEntry<MacAddress>[] | null;
+}
+
+export type FirewallAction = "allow" | "deny" | "force-allow" | "bypass" | "log-only";
+export const FIREWALL_ACTIONS: readonly FirewallAction[] = ["allow", "deny", "force-allow", "bypass", "log-only"];
+
+export type Direction = "in" | "out" | "any";
+
+/** `frame:` as an EtherType set: "ip" expands to IPv4 and IPv6. null means any. */
+export type FrameSpec = ListEntry<number>[] | null;
+
+export interface TcpFlagsSpec {
+  /** Flags that must be set and flags that must be clear (TH_* bits). */
+  set: number;
+  clear: number;
+  text: string;
+}
+
+export interface IcmpSpec {
+  type: number | null;
+  code: number | null;
+}
+
+export interface FirewallRuleSpec {
+  name: string;
+  action: FirewallAction;
+  /** 0..4, 4 evaluated first. */
+  priority: number;
+  direction: Direction;
+  frame: FrameSpec;
+  /** IP protocol numbers; "tcp+udp" is two entries. null means any. */
+  protocol: ListEntry<number>[] | null;
+  src: EndpointSpec;
+  dst: EndpointSpec;
+  /** Interface name patterns (`*` and `?` wildcards, case-insensitive). null means any. */
+  interface: ListEntry<string>[] | null;
+  tcpFlags: TcpFlagsSpec | null;
+  icmp: IcmpSpec | null;
+  /** Where the rule starts in the file. */
+  where: Where;
+}
+
+/** Stateful sanity checks (the defaults apply whenever a firewall section exists). */
+export interface StatefulSpec {
+  /** Drop NULL, XMAS, SYN+FIN and other impossible TCP flag combinations. */
+  invalidTcpFlags: boolean;
+  /** Drop TCP packets that belong to no known connection (unless midstream pickup is on). */
+  outOfConnection: boolean;
+  /** SYNs per second from one source before further SYNs from it are dropped; 0 disables. */
+  synFloodThreshold: number;
+  /** Sources tracked for the SYN-flood check (memory bound). */
+  synFloodSources: number;
+}
+
+export interface FirewallSpec {
+  rules: FirewallRuleSpec[];
+}
+
+export interface PolicySpec {
+  /** The file the policy came from (or "inline"). */
+  source: string;
+  /** Networks that are "ours": decide direction for offline runs. */
+  homeNet: ListEntry<AddressRange>[];
+  /** null when the document has no `firewall:` section: no firewall at all. */
+  firewall: FirewallSpec | null;
+  /** null when there is no firewall section. */
+  stateful: StatefulSpec | null;
+}
