@@ -1,0 +1,96 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect, parseInspectArgs, UsageError } from "./inspect.ts";
+
+const sample = new URL("./samples/branch-office.pcap", import.meta.url).pathname;
+const policy = new URL("./samples/branch-office.yaml", import.meta.url).pathname;
+
+function run(extra: string[] = []) {
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-inspect-"));
+  const summary = inspect(parseInspectArgs(["-r", sample, "--policy", policy, "-l", dir, ...extra]));
+  const records = readFileSync(join(dir, "eve.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  return { summary, records, dir };
+}
+
+const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/;
+
+test("eve.json records are Suricata-shaped: timestamp, pcap_cnt, proto names", () => {
+  const { records } = run();
+  assert.ok(records.length > 0);
+  for (const r of records) {
+    assert.match(r.timestamp, TS);
+    if (r.event_type !== "flow") assert.type(r.pcap_cnt, "number");
+    if (r.proto !== undefined) assert.ok(["TCP", "UDP", "ICMP", "IPv6-ICMP"].includes(r.proto), r.proto);
+  }
+});
+
+test("firewall blocks are drop records with the reason and the rule's name", () => {
+  const { records, summary } = run();
+  const smb = records.find((r) => r.event_type === "drop" && r.dest_port === 445);
+  assert.ok(smb, "a drop record for the SMB attempt");
+  assert.is(smb.proto, "TCP");
+  assert.is(smb.src_ip, "198.19.66.6");
+  assert.is(smb.dest_ip, "198.18.0.10");
+  assert.is(smb.drop.reason, "firewall rule");
+  assert.is(smb.drop.rule, "block inbound SMB and NetBIOS from outside the office");
+  assert.is(smb.drop.syn, true);
+  const reasons = new Set(records.filter((r) => r.event_type === "drop").map((r) => r.drop.reason));
+  for (const want of ["firewall rule", "invalid tcp flags", "out of connection", "syn flood"]) assert.ok(reasons.has(want), want);
+  assert.ok(summary.blocked.some((b) => b.reason.startsWith("firewall rule \"block inbound SMB")));
+  assert.ok(records.some((r) => r.event_type === "anomaly" && r.anomaly.type === "decode"), "the truncated packet's anomaly");
+});
+
+test("--eve-flows writes one flow record per flow with counters each way; IPv6 written in full", () => {
+  const { records } = run(["--eve-flows"]);
+  const flows = records.filter((r) => r.event_type === "flow");
+  assert.ok(flows.length >= 5);
+  const web = flows.find((r) => r.dest_port === 443 && r.src_port === 50000);
+  assert.ok(web, "the HTTPS flow");
+  assert.is(web.src_ip, "198.18.0.10");
+  assert.is(web.flow.pkts_toserver, 5);
+  assert.is(web.flow.pkts_toclient, 3);
+  assert.is(web.flow.state, "closed");
+  assert.is(web.flow.reason, "shutdown");
+  assert.match(web.flow.start, TS);
+  assert.type(web.flow_id, "number");
+  const v6 = flows.find((r) => r.proto === "IPv6-ICMP");
+  assert.ok(v6, "an ICMPv6 flow");
+  assert.match(v6.src_ip, /^([0-9a-f]{4}:){7}[0-9a-f]{4}$/);
+});
+
+test("Suricata flags that do not change detection are accepted with a note; unknown flags are errors", () => {
+  const o = parseInspectArgs(["-r", sample, "--runmode=single", "-k", "none", "--set", "stream.midstream=true"]);
+  assert.is(o.notes.length, 1);
+  assert.match(o.notes[0], /--runmode=single/);
+  assert.is(o.engine.stream.midstream, true);
+  assert.is(o.engine.checksums, "none");
+  assert.throws(() => parseInspectArgs(["-r", sample, "--frobnicate"]), (e: Error) => e instanceof UsageError && /--frobnicate/.test(e.message));
+  assert.throws(() => parseInspectArgs(["-r", sample, "--set", "stream.midstream=maybe"]), /stream.midstream/);
+  assert.throws(() => parseInspectArgs(["-l", "x"]), /-r FILE is required/);
+});
+
+test("bad captures are clear errors naming the file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-bad-"));
+  const junk = join(dir, "junk.pcap");
+  writeFileSync(junk, "this is not a capture at all");
+  assert.throws(() => inspect(parseInspectArgs(["-r", junk, "-l", dir])), /junk\.pcap: not a pcap or pcapng file/);
+  assert.throws(() => inspect(parseInspectArgs(["-r", join(dir, "missing.pcap"), "-l", dir])), /missing\.pcap/);
+  const cut = join(dir, "cut.pcap");
+  const whole = readFileSync(sample);
+  writeFileSync(cut, whole.subarray(0, whole.length - 7));
+  assert.throws(() => inspect(parseInspectArgs(["-r", cut, "--policy", policy, "-l", dir])), /cut\.pcap: truncated.*events of the \d+ packets before it/);
+  const events = readFileSync(join(dir, "eve.json"), "utf8");
+  assert.ok(events.length > 0, "events before the truncation are kept");
+});
+
+test("a policy with errors is refused with file:line:col", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-pol-"));
+  const bad = join(dir, "bad.yaml");
+  writeFileSync(bad, "firewall:\n  rules:\n    - name: x\n      action: denny\n");
+  assert.throws(() => inspect(parseInspectArgs(["-r", sample, "--policy", bad, "-l", dir])), /bad\.yaml:4:15: .*denny/);
+});
+
+test.run();

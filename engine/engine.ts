@@ -1,0 +1,385 @@
+/**
+ * The inspection engine: one call per packet, a verdict back, events in a preallocated ring.
+ *
+ *   decode → defrag → flow lookup / TCP state → firewall (bypass, stateful checks, rules, implicit
+ *   deny) → verdict (+ events)
+ *
+ * `process` is the hot path: it creates no objects, arrays, strings or closures; every table it touches
+ * was sized when the engine was constructed. It never throws on input: bad packets become anomalies
+ * and counters. Policies are compiled elsewhere and swapped in with one assignment (`setPolicy`).
+ *
+ * @example
+ * ```ts
+ * import { Engine } from "./engine.ts";
+ * import { defaultEngineConfig } from "./config.ts";
+ * import { PacketMeta, LINK_RAW } from "./packet.ts";
+ * const engine = new Engine(defaultEngineConfig());
+ * const meta = new PacketMeta();
+ * meta.linkType = LINK_RAW;
+ * const verdict = engine.process(new Uint8Array(20), 0, 20, meta); // a truncated IPv4 header
+ * console.log(verdict, engine.ring.size); // 0 1 (an anomaly event)
+ * ```
+ */
+import { A_FLOW_MEMCAP } from "./anomaly.ts";
+import type { EngineConfig } from "./config.ts";
+import { Decoder } from "./decode/decoder.ts";
+import { DEFRAG_COMPLETE, DEFRAG_DROPPED, Defragmenter } from "./defrag/defragmenter.ts";
+import { EV_ANOMALY, EV_DROP, EV_FIREWALL, EventRing } from "./events.ts";
+import { FW_BYPASS, FW_DENY, FW_NONE } from "./firewall/firewall.ts";
+import { FlowTable } from "./flow/table.ts";
+import {
+  CSUM_BAD,
+  CSUM_OK,
+  DIR_IN,
+  DIR_OUT,
+  DIR_UNKNOWN,
+  ETH_IPV4,
+  ETH_IPV6,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  Packet,
+  type PacketMeta,
+  TH_ACK,
+  TH_SYN,
+} from "./packet.ts";
+import type { CompiledPolicy } from "./policy/compiled.ts";
+import {
+  DROP_EXHAUSTED,
+  DROP_FIREWALL_RULE,
+  DROP_MALFORMED,
+  DROP_NONE,
+  DROP_OUT_OF_POLICY,
+  VERDICT_DROP,
+  VERDICT_PASS,
+} from "./verdict.ts";
+
+/** Flow flag bits (FlowTable.flags). */
+export const FLOW_FW_ALLOWED = 1;
+export const FLOW_MIDSTREAM = 2;
+export const FLOW_PREEXISTING = 4;
+export const FLOW_BYPASS = 8;
+
+/** Suricata's automatic checksum mode: decide after this many packets whether captures have offloaded checksums. */
+const CSUM_SAMPLE = 1000;
+/** ... and stop validating when more than one in this many checked packets had a bad checksum. */
+const CSUM_INVALID_RATIO = 10;
+
+/** Work done on timeouts every this many packets (bounded by the tables' per-call limits). */
+const HOUSEKEEPING_EVERY = 32;
+
+export class EngineStats {
+  packets = 0;
+  bytes = 0;
+  passed = 0;
+  dropped = 0;
+  bypassed = 0;
+  decodeAnomalies = 0;
+  invalidChecksums = 0;
+  fragmentsHeld = 0;
+  reassembled = 0;
+  flowExhausted = 0;
+  /** Packets let through uninspected because a table was full and exhaustion is "open". */
+  failOpen = 0;
+  firewallDenied = 0;
+  outOfPolicy = 0;
+  statefulDropped = 0;
+  malformedDropped = 0;
+  logOnly = 0;
+}
+
+export class Engine {
+  readonly cfg: EngineConfig;
+  readonly ring: EventRing;
+  readonly packet = new Packet();
+  readonly decoder: Decoder;
+  readonly defrag: Defragmenter;
+  readonly flows: FlowTable;
+  readonly stats = new EngineStats();
+  /** The active policy; replaced as a whole by `setPolicy`. null: no policy, nothing is blocked. */
+  private policy: CompiledPolicy | null = null;
+
+  /** Checksum validation state: "all" validates always, "none" never, "auto" until offload is evident. */
+  private validate: boolean;
+  private autoChecksum: boolean;
+  private csumChecked = 0;
+  private csumBad = 0;
+  /** Set when `auto` mode turned validation off; the CLI tells the user once. */
+  checksumAutoDisabled = false;
+
+  /** Why the last packet was dropped (DROP_*), and the deciding firewall rule or -1. */
+  lastDropReason = DROP_NONE;
+  lastRule = -1;
+
+  constructor(cfg: EngineConfig) {
+    this.cfg = cfg;
+    this.ring = new EventRing(cfg.eventRingSize);
+    this.decoder = new Decoder(cfg.decode);
+    this.defrag = new Defragmenter(cfg.defrag);
+    this.flows = new FlowTable(cfg.flow, this.ring);
+    this.validate = cfg.checksums !== "none";
+    this.autoChecksum = cfg.checksums === "auto";
+  }
+
+  /** Swaps the policy in one assignment; packets already processed keep the decisions they got. */
+  setPolicy(policy: CompiledPolicy | null): void {
+    this.policy = policy;
+  }
+
+  get activePolicy(): CompiledPolicy | null {
+    return this.policy;
+  }
+
+  /** Emit EV_FLOW records when flows end (`--eve-flows`). */
+  set logFlows(on: boolean) {
+    this.flows.logFlows = on;
+  }
+
+  /**
+   * Inspects one packet: `len` bytes of `buf` from `off`. Returns VERDICT_PASS or VERDICT_DROP; the
+   * reason is in `lastDropReason`. Events go to `ring`; drain it before it fills.
+   */
+  process(buf: Uint8Array, off: number, len: number, meta: PacketMeta): number {
+    const p = this.packet;
+    const st = this.stats;
+    st.packets++;
+    st.bytes += len;
+    this.lastDropReason = DROP_NONE;
+    this.lastRule = -1;
+    this.load(p, buf, off, len, meta);
+    this.decoder.decode(p);
+    this.afterDecode(p);
+
+    if ((st.packets & (HOUSEKEEPING_EVERY - 1)) === 0) this.housekeeping(p.tsUs);
+
+    if (p.isFragment === 1 && p.decodeOk === 1) {
+      const ds = this.defrag.stats;
+      const full = ds.memcapDrops + ds.trackerDrops;
+      const r = this.defrag.insert(p);
+      if (r !== DEFRAG_COMPLETE) {
+        this.emitAnomalies(p, 0, 0);
+        // A full reassembly table: fail as configured.
+        if (r === DEFRAG_DROPPED && ds.memcapDrops + ds.trackerDrops !== full) return this.exhausted(p);
+        st.fragmentsHeld++;
+        st.passed++;
+        return VERDICT_PASS;
+      }
+      // The last fragment completed a datagram: inspect the whole of it in this packet's place.
+      this.emitAnomalies(p, 0, 0);
+      st.reassembled++;
+      this.load(p, this.defrag.out, 0, this.defrag.outLen, meta);
+      this.decoder.decode(p);
+      this.afterDecode(p);
+    }
+    return this.inspect(p);
+  }
+
+  /** The part of `process` after decoding and reassembly. */
+  private inspect(p: Packet): number {
+    const st = this.stats;
+    const policy = this.policy;
+    const fw = policy === null ? null : policy.firewall;
+
+    let dir = p.datapathDirection;
+    if (dir === DIR_UNKNOWN && fw !== null && p.ipVersion !== 0) dir = fw.directionOf(p);
+
+    // Flow tracking for IP packets (ICMP errors belong to the flow they report on, not a flow of their own).
+    let flow = -1;
+    let flowDir = 0;
+    let tracked = false;
+    const badCsum = p.l4Csum === CSUM_BAD || p.ipCsum === CSUM_BAD;
+    if (p.ipVersion !== 0 && p.decodeOk === 1 && !badCsum && !isIcmpError(p)) {
+      flow = this.flows.lookup(p);
+      if (flow >= 0) {
+        flowDir = this.flows.dir;
+        tracked = p.proto !== IPPROTO_TCP || this.tcpTracked(flow);
+      } else {
+        const syn = (p.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN;
+        const midstream = this.cfg.stream.midstream;
+        const outOfConn = p.proto === IPPROTO_TCP && !syn && !midstream;
+        // A firewall that drops out-of-connection packets must not let junk fill the flow table.
+        const willDrop = outOfConn && policy !== null && policy.stateful !== null && policy.spec.stateful !== null &&
+          policy.spec.stateful.outOfConnection;
+        if (!willDrop) {
+          flow = this.flows.create(p);
+          if (flow < 0) {
+            st.flowExhausted++;
+            this.addAnomaly(p, A_FLOW_MEMCAP);
+            this.emitAnomalies(p, 0, 0);
+            return this.exhausted(p);
+          }
+          flowDir = 0;
+          if (p.proto === IPPROTO_TCP && !syn) this.flows.flags[flow] |= FLOW_MIDSTREAM;
+          tracked = !outOfConn;
+        }
+      }
+    }
+    const flowId = flow >= 0 ? this.flows.flowId[flow] : 0;
+    if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
+
+    if (fw !== null && policy !== null) {
+      const decision = fw.decide(p, dir);
+      if (decision === FW_BYPASS) {
+        if (flow >= 0) {
+          this.flows.flags[flow] |= FLOW_BYPASS | FLOW_FW_ALLOWED;
+          this.flows.update(flow, p, flowDir);
+        }
+        st.bypassed++;
+        st.passed++;
+        return VERDICT_PASS;
+      }
+      // What cannot be decoded cannot be checked: under a firewall it does not pass (fail closed).
+      if (p.decodeOk === 0) {
+        st.malformedDropped++;
+        return this.drop(p, DROP_MALFORMED, -1, policy.generation, flowId, flowDir);
+      }
+      const stateful = policy.stateful;
+      if (stateful !== null) {
+        const reason = stateful.check(p, tracked || flow >= 0 && (this.flows.flags[flow] & FLOW_PREEXISTING) !== 0, this.cfg.stream.midstream);
+        if (reason !== DROP_NONE) {
+          st.statefulDropped++;
+          return this.drop(p, reason, -1, policy.generation, flowId, flowDir);
+        }
+      }
+      for (let k = 0; k < fw.logCount; k++) {
+        const ev = this.ring.pushPacket(EV_FIREWALL, p, flowId, flowDir);
+        if (ev >= 0) {
+          this.ring.rule[ev] = fw.logMatches[k];
+          this.ring.policyGen[ev] = policy.generation;
+        }
+        st.logOnly++;
+      }
+      if (decision === FW_DENY) {
+        st.firewallDenied++;
+        return this.drop(p, DROP_FIREWALL_RULE, fw.decidingRule, policy.generation, flowId, flowDir);
+      }
+      if (decision === FW_NONE) {
+        const restricted = dir === DIR_IN ? fw.hasAllowIn : dir === DIR_OUT ? fw.hasAllowOut : false;
+        const continuation = flow >= 0 && (this.flows.flags[flow] & FLOW_FW_ALLOWED) !== 0;
+        if (restricted && !continuation) {
+          st.outOfPolicy++;
+          return this.drop(p, DROP_OUT_OF_POLICY, -1, policy.generation, flowId, flowDir);
+        }
+      }
+      if (flow >= 0) this.flows.flags[flow] |= FLOW_FW_ALLOWED;
+    }
+
+    if (flow >= 0) this.flows.update(flow, p, flowDir);
+    st.passed++;
+    return VERDICT_PASS;
+  }
+
+  /** Ends flows and reassembly whose time has passed, bounded work per call. */
+  housekeeping(nowUs: number): void {
+    this.flows.expire(nowUs, this.cfg.flow.expirePerPacket * HOUSEKEEPING_EVERY);
+    this.defrag.expire(nowUs, 64);
+  }
+
+  /**
+   * Ends every flow at the end of the input (EVE `flow` records with reason "shutdown"), at most `max`
+   * per call so the caller can drain the ring in between. Returns how many ended (0: done).
+   */
+  finish(max: number): number {
+    return this.flows.flush(max);
+  }
+
+  /**
+   * Records a connection open before the engine started (live datapaths read the OS's connection
+   * table at start-up) so its packets are not dropped as "outside any connection". Cold path.
+   */
+  seedConnection(ipVersion: 4 | 6, src: Uint32Array, sport: number, dst: Uint32Array, dport: number, nowUs: number): number {
+    const idx = this.flows.seedEstablished(ipVersion, src, sport, dst, dport, IPPROTO_TCP, nowUs);
+    if (idx >= 0) this.flows.flags[idx] |= FLOW_PREEXISTING | FLOW_FW_ALLOWED;
+    return idx;
+  }
+
+  private load(p: Packet, buf: Uint8Array, off: number, len: number, meta: PacketMeta): void {
+    p.reset(buf, off, len);
+    p.tsUs = meta.tsUs;
+    p.pcapCnt = meta.pcapCnt;
+    p.ifIndex = meta.ifIndex;
+    p.datapathDirection = meta.direction;
+    p.linkType = meta.linkType;
+    p.wireLen = meta.wireLen > 0 ? meta.wireLen : len;
+    this.decoder.validateChecksums = this.validate;
+  }
+
+  /** Whether the TCP flow saw its handshake start, or is allowed without one. */
+  private tcpTracked(flow: number): boolean {
+    const f = this.flows.flags[flow];
+    if ((f & (FLOW_PREEXISTING | FLOW_MIDSTREAM)) !== 0) return (f & FLOW_PREEXISTING) !== 0 || this.cfg.stream.midstream;
+    return true;
+  }
+
+  private afterDecode(p: Packet): void {
+    // Raw-IP link types carry no EtherType; the firewall's `frame:` matches on one.
+    if (p.etherType === 0 && p.ipVersion !== 0) p.etherType = p.ipVersion === 4 ? ETH_IPV4 : ETH_IPV6;
+    this.noteChecksums(p);
+  }
+
+  /** Suricata's `-k auto`: keep validating until a sample shows the capture has offloaded checksums. */
+  private noteChecksums(p: Packet): void {
+    if (!this.validate) return;
+    const bad = p.ipCsum === CSUM_BAD || p.l4Csum === CSUM_BAD;
+    if (bad) this.stats.invalidChecksums++;
+    if (!this.autoChecksum) return;
+    if (p.ipCsum !== CSUM_OK && p.l4Csum !== CSUM_OK && !bad) return;
+    this.csumChecked++;
+    if (bad) this.csumBad++;
+    if (this.csumChecked >= CSUM_SAMPLE) {
+      this.autoChecksum = false;
+      if (this.csumBad * CSUM_INVALID_RATIO > this.csumChecked) {
+        this.validate = false;
+        this.checksumAutoDisabled = true;
+      }
+    }
+  }
+
+  private addAnomaly(p: Packet, code: number): void {
+    if (p.anomalyCount < p.anomalies.length) p.anomalies[p.anomalyCount] = code;
+    p.anomalyCount++;
+  }
+
+  private emitAnomalies(p: Packet, flowId: number, dir: number): void {
+    const n = p.anomalyCount < p.anomalies.length ? p.anomalyCount : p.anomalies.length;
+    for (let k = 0; k < n; k++) {
+      const ev = this.ring.pushPacket(EV_ANOMALY, p, flowId, dir);
+      if (ev >= 0) this.ring.code[ev] = p.anomalies[k];
+    }
+    this.stats.decodeAnomalies += p.anomalyCount;
+    p.anomalyCount = 0;
+  }
+
+  private drop(p: Packet, reason: number, rule: number, gen: number, flowId: number, dir: number): number {
+    this.lastDropReason = reason;
+    this.lastRule = rule;
+    this.stats.dropped++;
+    const ev = this.ring.pushPacket(EV_DROP, p, flowId, dir);
+    if (ev >= 0) {
+      this.ring.code[ev] = reason;
+      this.ring.rule[ev] = rule;
+      this.ring.policyGen[ev] = gen;
+    }
+    return VERDICT_DROP;
+  }
+
+  /** A table is full: drop (fail closed) or pass uninspected (fail open), as configured. */
+  private exhausted(p: Packet): number {
+    if (this.cfg.exhaustion === "closed" && this.policy !== null) {
+      return this.drop(p, DROP_EXHAUSTED, -1, this.policy.generation, 0, 0);
+    }
+    this.stats.failOpen++;
+    this.stats.passed++;
+    return VERDICT_PASS;
+  }
+}
+
+/** ICMP error messages report on another flow; they do not start one. */
+function isIcmpError(p: Packet): boolean {
+  if (p.proto === IPPROTO_ICMP) {
+    const t = p.icmpType;
+    return t === 3 || t === 4 || t === 5 || t === 11 || t === 12;
+  }
+  if (p.proto === IPPROTO_ICMPV6) return p.icmpType >= 1 && p.icmpType <= 4;
+  return false;
+}

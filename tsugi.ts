@@ -1,0 +1,40 @@
+/**
+ * The `tsugi` command: one entry point for every job, each command in the folder of its concept.
+ * Bundled by `build.ts` into `dist/tsugi.js`.
+ */
+import { runInspect } from "./datapath/inspect.ts";
+import { runBench } from "./bench/cli.ts";
+
+const HELP = `tsugi — open virtual patching: one inspection engine for endpoints and branch offices
+
+usage: tsugi <command> [options]
+
+commands:
+  inspect -r FILE [...]   inspect a pcap/pcapng capture; writes Suricata-compatible DIR/eve.json
+                          (tsugi inspect --help for every option)
+  bench engine [...]      benchmark the engine on generated workloads or a capture (-r FILE);
+                          --json for machine-readable results, --assert-no-gc to fail on any GC
+  help                    this text
+
+Run 'tsugi <command> --help' for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "inspect":
+      return runInspect(rest);
+    case "bench":
+      return await runBench(rest);
+    case undefined:
+    case "help":
+    case "-h":
+    case "--help":
+      console.log(HELP);
+      return cmd === undefined ? 2 : 0;
+    default:
+      console.error(`tsugi: unknown command "${cmd}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
