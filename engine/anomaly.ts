@@ -96,7 +96,6 @@ export const A_ICMPV6_UNKNOWN_CODE = def("decoder.icmpv6.unknown_code");
 export const A_ICMPV6_IPV6_TRUNC_PKT = def("decoder.icmpv6.ipv6_trunc_pkt");
 export const A_ICMPV6_IPV6_UNKNOWN_VER = def("decoder.icmpv6.ipv6_unknown_version");
 export const A_ICMPV6_CSUM_INVALID = def("decoder.icmpv6.csum_invalid");
-export const A_ICMPV6_ND_INVALID_HOPLIMIT = def("decoder.icmpv6.experimentation_type");
 // Tunnels
 export const A_GRE_PKT_TOO_SMALL = def("decoder.gre.pkt_too_small");
 export const A_GRE_WRONG_VERSION = def("decoder.gre.wrong_version");

@@ -152,7 +152,9 @@ export class Engine {
 
     if ((st.packets & (HOUSEKEEPING_EVERY - 1)) === 0) this.housekeeping(p.tsUs);
 
-    if (p.isFragment === 1 && p.decodeOk === 1) {
+    // A first fragment whose transport header looks wrong still goes to reassembly: judging it before the
+    // datagram is whole would let a bogus first fragment plus an overlapping good one slip past.
+    if (p.isFragment === 1) {
       const ds = this.defrag.stats;
       const full = ds.memcapDrops + ds.trackerDrops;
       const r = this.defrag.insert(p);
