@@ -26,7 +26,7 @@ import { Decoder } from "./decode/decoder.ts";
 import { DEFRAG_COMPLETE, DEFRAG_DROPPED, Defragmenter } from "./defrag/defragmenter.ts";
 import { EV_ANOMALY, EV_DROP, EV_FIREWALL, EventRing } from "./events.ts";
 import { FW_BYPASS, FW_DENY, FW_NONE } from "./firewall/firewall.ts";
-import { FlowTable } from "./flow/table.ts";
+import { FLOW_BYPASS, FLOW_FW_ALLOWED, FLOW_MIDSTREAM, FLOW_PREEXISTING, FlowTable } from "./flow/table.ts";
 import {
   CSUM_BAD,
   CSUM_OK,
@@ -54,11 +54,6 @@ import {
   VERDICT_PASS,
 } from "./verdict.ts";
 
-/** Flow flag bits (FlowTable.flags). */
-export const FLOW_FW_ALLOWED = 1;
-export const FLOW_MIDSTREAM = 2;
-export const FLOW_PREEXISTING = 4;
-export const FLOW_BYPASS = 8;
 
 /** Suricata's automatic checksum mode: decide after this many packets whether captures have offloaded checksums. */
 const CSUM_SAMPLE = 1000;
@@ -67,6 +62,14 @@ const CSUM_INVALID_RATIO = 10;
 
 /** Work done on timeouts every this many packets (bounded by the tables' per-call limits). */
 const HOUSEKEEPING_EVERY = 32;
+/**
+ * The flow table is swept once per this much traffic time: flows end at most this late after their
+ * timeout. The slots looked at per housekeeping call follow the time that passed, not the packet
+ * count, so a fast link does not pay for sweeping a large table over and over.
+ */
+const SWEEP_PERIOD_US = 5_000_000;
+const SWEEP_MIN_SLOTS = 8;
+const SWEEP_MAX_SLOTS = 8192;
 
 export class EngineStats {
   packets = 0;
@@ -99,6 +102,8 @@ export class Engine {
   /** The active policy; replaced as a whole by `setPolicy`. null: no policy, nothing is blocked. */
   private policy: CompiledPolicy | null = null;
 
+  /** Traffic time of the last flow sweep. */
+  private lastSweepUs = 0.5;
   /** Checksum validation state: "all" validates always, "none" never, "auto" until offload is evident. */
   private validate: boolean;
   private autoChecksum: boolean;
@@ -150,7 +155,11 @@ export class Engine {
     this.decoder.decode(p);
     this.afterDecode(p);
 
-    if ((st.packets & (HOUSEKEEPING_EVERY - 1)) === 0) this.housekeeping(p.tsUs);
+    if ((st.packets & (HOUSEKEEPING_EVERY - 1)) === 0) {
+      this.flows.nowUs = p.tsUs;
+      this.defrag.nowUs = p.tsUs;
+      this.housekeeping();
+    }
 
     // A first fragment whose transport header looks wrong still goes to reassembly: judging it before the
     // datagram is whole would let a bogus first fragment plus an overlapping good one slip past.
@@ -271,10 +280,17 @@ export class Engine {
     return VERDICT_PASS;
   }
 
-  /** Ends flows and reassembly whose time has passed, bounded work per call. */
-  housekeeping(nowUs: number): void {
-    this.flows.expire(nowUs, this.cfg.flow.expirePerPacket * HOUSEKEEPING_EVERY);
-    this.defrag.expire(nowUs, 64);
+  /** Ends flows and reassembly whose time has passed (as of the last packet), bounded work per call. */
+  private housekeeping(): void {
+    const now = this.flows.nowUs;
+    let elapsed = now - this.lastSweepUs;
+    if (elapsed < 0 || elapsed > SWEEP_PERIOD_US) elapsed = SWEEP_PERIOD_US;
+    this.lastSweepUs = now;
+    let slots = Math.ceil((this.flows.capacity * elapsed) / SWEEP_PERIOD_US);
+    if (slots < SWEEP_MIN_SLOTS) slots = SWEEP_MIN_SLOTS;
+    else if (slots > SWEEP_MAX_SLOTS) slots = SWEEP_MAX_SLOTS;
+    this.flows.expireNow(this.cfg.flow.expirePerPacket * HOUSEKEEPING_EVERY, slots);
+    this.defrag.expireNow(64);
   }
 
   /**

@@ -357,6 +357,19 @@ export class Defragmenter {
 
   /** Frees trackers older than timeoutSec relative to nowUs; bounded work per call (at most `max` trackers). Returns how many were freed. */
   expire(nowUs: number, max: number): number {
+    this.nowUs = nowUs;
+    return this.expireNow(max);
+  }
+
+  /** The current time (µs) as the last `expire` call or the engine set it. */
+  nowUs = 0.5;
+
+  /**
+   * `expire` at `nowUs`: the hot-path form. A time is a double, and V8 boxes a double passed to a
+   * function it did not inline, so the engine sets the field instead of passing it.
+   */
+  expireNow(max: number): number {
+    const nowUs = this.nowUs;
     let n = 0;
     while (n < max && this.ageHead >= 0 && nowUs - this.tCreated[this.ageHead] > this.timeoutUs) {
       this.release(this.ageHead);

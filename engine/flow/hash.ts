@@ -9,8 +9,8 @@
  * @example
  * ```ts
  * import { endpointHash, flowHash } from "./hash.ts";
- * const a = endpointHash(0x0a000001, 0, 0, 0, 40000);
- * const b = endpointHash(0x0a000002, 0, 0, 0, 80);
+ * const a = endpointHash(Uint32Array.of(0x0a000001, 0, 0, 0), 0, 40000);
+ * const b = endpointHash(Uint32Array.of(0x0a000002, 0, 0, 0), 0, 80);
  * console.log(flowHash(a, b, 6, 4, 0, 0) === flowHash(b, a, 6, 4, 0, 0)); // true
  * ```
  */
@@ -37,15 +37,16 @@ function round(h: number, w: number): number {
 }
 
 /**
- * Hash of one endpoint: four address words (IPv4 in word 0) and a port. 30 bits: results stay small
- * integers, which V8 passes between functions without boxing them in heap numbers.
+ * Hash of one endpoint: four address words at `words[at..at+4)` (IPv4 in the first) and a port. The words
+ * are read here rather than passed in: a uint32 above 2^31 passed to a function V8 did not inline is
+ * boxed in a heap number — an allocation per packet. 30 bits out, for the same reason.
  */
-export function endpointHash(a0: number, a1: number, a2: number, a3: number, port: number): number {
+export function endpointHash(words: Uint32Array, at: number, port: number): number {
   let h = round(0x9e3779b9, port);
-  h = round(h, a0);
-  h = round(h, a1);
-  h = round(h, a2);
-  h = round(h, a3);
+  h = round(h, words[at] | 0);
+  h = round(h, words[at + 1] | 0);
+  h = round(h, words[at + 2] | 0);
+  h = round(h, words[at + 3] | 0);
   h ^= 20;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

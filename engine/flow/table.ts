@@ -103,6 +103,8 @@ export class FlowTable {
   logFlows = false;
   /** Direction of the packet last passed to `lookup` / `create`: DIR_TOSERVER or DIR_TOCLIENT. */
   dir = DIR_TOSERVER;
+  /** The current time (µs) as the last packet or `expire` call gave it; read by sweeps and inserts. */
+  nowUs = 0.5;
   readonly stats: FlowTableStats = {
     active: 0,
     created: 0,
@@ -246,7 +248,8 @@ export class FlowTable {
    */
   create(p: Packet): number {
     if (!this.loadKey(p)) return -1;
-    return this.insert(p.tsUs);
+    this.nowUs = p.tsUs;
+    return this.insert();
   }
 
   /**
@@ -280,11 +283,22 @@ export class FlowTable {
    * one pass over the table, continuing where the previous call stopped.
    */
   expire(nowUs: number, max: number): number {
-    return this.sweep(nowUs, max, SWEEP_BASE + SWEEP_PER_END * max);
+    this.nowUs = nowUs;
+    return this.sweep(max, SWEEP_BASE + SWEEP_PER_END * max);
+  }
+
+  /**
+   * `expire` at the time last given to the table (`nowUs`): the hot-path form. A time is a double, and
+   * V8 boxes a double passed to a function it did not inline — so the engine sets the field instead.
+   * `budget` bounds the slots looked at (default as `expire`).
+   */
+  expireNow(max: number, budget = SWEEP_BASE + SWEEP_PER_END * max): number {
+    return this.sweep(max, budget);
   }
 
   /** Ends up to `max` timed-out flows, looking at no more than `budget` slots from the sweep cursor. */
-  private sweep(nowUs: number, max: number, budget: number): number {
+  private sweep(max: number, budget: number): number {
+    const nowUs = this.nowUs;
     const n = this.capacity;
     if (this.stats.active === 0 || !(max > 0)) return 0;
     if (budget > n) budget = n;
@@ -355,7 +369,8 @@ export class FlowTable {
     this.hashKey();
     const found = this.find();
     if (found >= 0) return found;
-    const idx = this.insert(nowUs);
+    this.nowUs = nowUs;
+    const idx = this.insert();
     if (idx < 0) return -1;
     this.state[idx] = FLOW_STATE_ESTABLISHED;
     if (this.kProto === IPPROTO_TCP) this.tcpState[idx] = TCP_ESTABLISHED;
@@ -423,8 +438,8 @@ export class FlowTable {
 
   private hashKey(): void {
     const k = this.kAddr;
-    const ha = endpointHash(k[0], k[1], k[2], k[3], this.kPortA);
-    const hb = endpointHash(k[4], k[5], k[6], k[7], this.kPortB);
+    const ha = endpointHash(k, 0, this.kPortA);
+    const hb = endpointHash(k, 4, this.kPortB);
     this.kHash = flowHash(ha, hb, this.kProto, this.kKind, this.kVlan0, this.kVlan1);
   }
 
@@ -462,10 +477,11 @@ export class FlowTable {
   }
 
   /** Stores the search key as a new flow (making room in emergency mode); -1 when full. */
-  private insert(nowUs: number): number {
+  private insert(): number {
+    const nowUs = this.nowUs;
     if (this.freeHead < 0) {
       this.stats.emergency = true;
-      this.sweep(nowUs, this.expirePerPacket, EMERGENCY_SWEEP);
+      this.sweep(this.expirePerPacket, EMERGENCY_SWEEP);
       if (this.freeHead < 0) this.evictOne();
       if (this.freeHead < 0) {
         this.stats.memcapDrops++;
