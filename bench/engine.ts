@@ -96,7 +96,6 @@ export async function runWorkload(w: Workload, o: BenchOptions): Promise<Workloa
   const { buf, offs, lens } = w;
   let ts = 1_700_000_000_000_000;
   const clock = new Float64Array(1);
-  let events = 0;
   const ring = engine.ring;
 
   // Warm-up: handshakes of the long-lived flows and enough packets for the JIT to settle.
@@ -164,7 +163,7 @@ export async function runWorkload(w: Workload, o: BenchOptions): Promise<Workloa
       createdTotal: engine.flows.stats.created,
     },
     verdicts: { passed: st.passed - passed0, dropped: st.dropped - dropped0 },
-    events: events + m.events,
+    events: m.events,
   };
 }
 
