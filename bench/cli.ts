@@ -132,6 +132,8 @@ export async function runBench(args: string[]): Promise<number> {
     ["flows-64b", () => firewall64(50_000, false, "flows-64b")],
   ];
   if (a.capture !== "") makers.push(["capture", () => captureWorkload(a.capture)]);
+  // The flow table's memory is measured first, before workload buffers come and go around it.
+  const flowTable: FlowMemoryResult = flowTableMemory(1_000_000);
   const results: WorkloadResult[] = [];
   try {
     for (const [name, make] of makers) {
@@ -148,7 +150,6 @@ export async function runBench(args: string[]): Promise<number> {
     console.error(`tsugi bench engine: ${(e as Error).message}`);
     return 1;
   }
-  const flowTable: FlowMemoryResult = flowTableMemory(1_000_000);
   log(
     `flow table     ${flowTable.flows} flows: ${(flowTable.tableBytes / 2 ** 20).toFixed(1)} MiB ` +
       `(${flowTable.bytesPerFlow} B/flow; measured ${(flowTable.measuredArrayBufferBytes / 2 ** 20).toFixed(1)} MiB)`,

@@ -58,6 +58,7 @@ test("each kind of block carries its own reason", () => {
   assert.equal(byNote.get("telnet SYN inside GRE (blocked)"), ["drop:firewall rule"]);
   assert.equal(byNote.get("SYN flood (blocked)"), ["drop:syn flood"]);
   assert.equal(byNote.get("SYN to printer"), ["log"]);
+  assert.equal(byNote.get("truncated IPv4 header (anomaly, blocked)"), ["anomaly", "drop:decode error"]);
 });
 
 test.run();

@@ -42,6 +42,9 @@ export function decodeTcp(ctx: DecodeContext, p: Packet, off: number, end: numbe
       p.dstPort = u16(buf, off + 2);
     }
     if (!partial) invalid(ctx, p, A_TCP_PKT_TOO_SMALL);
+    // Without a whole header there are no flags to judge: nothing above IP is usable (a first fragment
+    // this short is judged again once reassembled).
+    p.decodeOk = 0;
     return;
   }
   ctx.stats.tcp++;

@@ -27,6 +27,7 @@ export function decodeUdp(ctx: DecodeContext, p: Packet, off: number, end: numbe
       p.dstPort = u16(buf, off + 2);
     }
     if (!partial) invalid(ctx, p, A_UDP_HLEN_TOO_SMALL);
+    p.decodeOk = 0; // no whole header: nothing above IP is usable
     return;
   }
   ctx.stats.udp++;
