@@ -8,21 +8,9 @@ import {
   A_ICMPV4_UNKNOWN_CODE,
   A_ICMPV4_UNKNOWN_TYPE,
 } from "../anomaly.ts";
-import { defaultEngineConfig } from "../config.ts";
-import { CSUM_BAD, CSUM_OK, IPPROTO_ICMP, LINK_RAW, Packet } from "../packet.ts";
-import { Decoder } from "./decoder.ts";
+import { CSUM_BAD, CSUM_OK, IPPROTO_ICMP } from "../packet.ts";
+import { codes, decode, has } from "./testing.ts";
 
-function decode(bytes: Uint8Array, csum = false): Packet {
-  const p = new Packet();
-  p.reset(bytes, 0, bytes.length);
-  p.linkType = LINK_RAW;
-  const d = new Decoder(defaultEngineConfig().decode);
-  d.validateChecksums = csum;
-  d.decode(p);
-  return p;
-}
-const codes = (p: Packet): number[] => Array.from(p.anomalies.subarray(0, p.anomalyCount));
-const has = (p: Packet, code: number): boolean => codes(p).includes(code);
 const S = "10.0.0.1";
 const D = "10.0.0.2";
 

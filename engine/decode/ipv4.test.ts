@@ -16,20 +16,10 @@ import {
   A_TCP_PKT_TOO_SMALL,
 } from "../anomaly.ts";
 import { defaultEngineConfig } from "../config.ts";
-import { CSUM_BAD, CSUM_OK, CSUM_UNCHECKED, IPPROTO_TCP, IPPROTO_UDP, LINK_RAW, Packet } from "../packet.ts";
+import { CSUM_BAD, CSUM_OK, CSUM_UNCHECKED, IPPROTO_TCP, IPPROTO_UDP, Packet } from "../packet.ts";
 import { Decoder } from "./decoder.ts";
+import { codes, decode, has } from "./testing.ts";
 
-function decode(bytes: Uint8Array, csum = false): Packet {
-  const p = new Packet();
-  p.reset(bytes, 0, bytes.length);
-  p.linkType = LINK_RAW;
-  const d = new Decoder(defaultEngineConfig().decode);
-  d.validateChecksums = csum;
-  d.decode(p);
-  return p;
-}
-const codes = (p: Packet): number[] => Array.from(p.anomalies.subarray(0, p.anomalyCount));
-const has = (p: Packet, code: number): boolean => codes(p).includes(code);
 const withOpts = (opts: number[]): Uint8Array =>
   tcpPacket({ src: "10.0.0.1", dst: "10.0.0.2", sport: 1, dport: 2, ipOptions: new Uint8Array(opts) });
 

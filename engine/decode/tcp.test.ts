@@ -7,19 +7,9 @@ import {
   A_TCP_OPT_INVALID_LEN,
   A_TCP_PKT_TOO_SMALL,
 } from "../anomaly.ts";
-import { defaultEngineConfig } from "../config.ts";
-import { LINK_RAW, Packet, TH_ACK, TH_CWR, TH_ECE, TH_SYN } from "../packet.ts";
-import { Decoder } from "./decoder.ts";
+import { TH_ACK, TH_CWR, TH_ECE, TH_SYN } from "../packet.ts";
+import { codes, decode, has } from "./testing.ts";
 
-function decode(bytes: Uint8Array): Packet {
-  const p = new Packet();
-  p.reset(bytes, 0, bytes.length);
-  p.linkType = LINK_RAW;
-  new Decoder(defaultEngineConfig().decode).decode(p);
-  return p;
-}
-const codes = (p: Packet): number[] => Array.from(p.anomalies.subarray(0, p.anomalyCount));
-const has = (p: Packet, code: number): boolean => codes(p).includes(code);
 
 /** A 20-byte TCP header + options (padded by the caller to 4) + payload, inside IPv4. */
 function rawTcp(opts: number[], payload = 0, dataOffset?: number): Uint8Array {

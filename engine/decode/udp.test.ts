@@ -2,21 +2,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ipPacket, udpPacket } from "../../datapath/craft.ts";
 import { A_UDP_HLEN_INVALID, A_UDP_HLEN_TOO_SMALL, A_UDP_LEN_INVALID, A_UDP_PKT_TOO_SMALL } from "../anomaly.ts";
-import { defaultEngineConfig } from "../config.ts";
-import { CSUM_BAD, CSUM_OK, IPPROTO_UDP, LINK_RAW, Packet } from "../packet.ts";
-import { Decoder } from "./decoder.ts";
+import { CSUM_BAD, CSUM_OK, IPPROTO_UDP } from "../packet.ts";
+import { codes, decode, has } from "./testing.ts";
 
-function decode(bytes: Uint8Array, csum = false): Packet {
-  const p = new Packet();
-  p.reset(bytes, 0, bytes.length);
-  p.linkType = LINK_RAW;
-  const d = new Decoder(defaultEngineConfig().decode);
-  d.validateChecksums = csum;
-  d.decode(p);
-  return p;
-}
-const codes = (p: Packet): number[] => Array.from(p.anomalies.subarray(0, p.anomalyCount));
-const has = (p: Packet, code: number): boolean => codes(p).includes(code);
 const rawUdp = (ulen: number, body: number): Uint8Array => {
   const u = new Uint8Array(8 + body);
   u.set([0x13, 0x88, 0x00, 0x35, ulen >> 8, ulen & 0xff, 0, 0]);
