@@ -229,6 +229,25 @@ export class Packet {
     this.arpOp = 0;
     this.arpSpa = 0;
     this.arpTpa = 0;
+    this.clearIp();
+    this.ipCsum = CSUM_UNCHECKED;
+    this.tunnelType = TUNNEL_NONE;
+    this.tunnelDepth = 0;
+    this.outerIpVersion = 0;
+    this.outerSrc.fill(0);
+    this.outerDst.fill(0);
+    this.outerProto = 0;
+    this.outerSrcPort = 0;
+    this.outerDstPort = 0;
+    this.anomalyCount = 0;
+    this.decodeOk = 1;
+  }
+
+  /**
+   * Clears the layer 3 and 4 fields (not the IPv4 header checksum verdict). `reset` uses it, and so does
+   * the tunnel decoder before it decodes an inner packet into the same view.
+   */
+  clearIp(): void {
     this.ipVersion = 0;
     this.l3Off = 0;
     this.ipHdrLen = 0;
@@ -245,7 +264,6 @@ export class Packet {
     this.src.fill(0);
     this.dst.fill(0);
     this.proto = 0;
-    this.ipCsum = CSUM_UNCHECKED;
     this.l4Off = 0;
     this.l4Len = 0;
     this.srcPort = 0;
@@ -271,16 +289,6 @@ export class Packet {
     this.l4Csum = CSUM_UNCHECKED;
     this.payloadOff = 0;
     this.payloadLen = 0;
-    this.tunnelType = TUNNEL_NONE;
-    this.tunnelDepth = 0;
-    this.outerIpVersion = 0;
-    this.outerSrc.fill(0);
-    this.outerDst.fill(0);
-    this.outerProto = 0;
-    this.outerSrcPort = 0;
-    this.outerDstPort = 0;
-    this.anomalyCount = 0;
-    this.decodeOk = 1;
   }
 
   /** True when the packet has TCP or UDP ports. */

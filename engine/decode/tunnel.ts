@@ -37,7 +37,6 @@ import {
   A_VXLAN_UNKNOWN_PAYLOAD_TYPE,
 } from "../anomaly.ts";
 import {
-  CSUM_UNCHECKED,
   ETH_ARP,
   ETH_IPV4,
   ETH_IPV6,
@@ -101,54 +100,11 @@ export function enterTunnel(ctx: DecodeContext, p: Packet, type: number): boolea
   }
   p.tunnelDepth++;
   ctx.stats.tunnels++;
-  clearInner(p);
+  // The inner packet's fields replace the outer ones (the IPv4 checksum verdict is kept: worst wins).
+  p.clearIp();
   return true;
 }
 
-/** Clears the layer 3/4 fields an inner packet fills (the IPv4 header checksum verdict is kept: worst wins). */
-function clearInner(p: Packet): void {
-  p.ipVersion = 0;
-  p.l3Off = 0;
-  p.ipHdrLen = 0;
-  p.ipLen = 0;
-  p.ttl = 0;
-  p.tos = 0;
-  p.ipId = 0;
-  p.ipFlags = 0;
-  p.fragOffset = 0;
-  p.moreFragments = 0;
-  p.isFragment = 0;
-  p.fragPayloadOff = 0;
-  p.fragNextHdrOff = 0;
-  p.src.fill(0);
-  p.dst.fill(0);
-  p.proto = 0;
-  p.l4Off = 0;
-  p.l4Len = 0;
-  p.srcPort = 0;
-  p.dstPort = 0;
-  p.tcpFlags = 0;
-  p.tcpSeq = 0;
-  p.tcpAck = 0;
-  p.tcpWin = 0;
-  p.tcpUrp = 0;
-  p.tcpHdrLen = 0;
-  p.tcpMss = 0;
-  p.tcpWscale = -1;
-  p.tcpSackPerm = 0;
-  p.tcpSackBlocks = 0;
-  p.tcpHasTs = 0;
-  p.tcpTsVal = 0;
-  p.tcpTsEcr = 0;
-  p.icmpType = -1;
-  p.icmpCode = -1;
-  p.icmpId = 0;
-  p.icmpSeq = 0;
-  p.icmpHasInner = 0;
-  p.l4Csum = CSUM_UNCHECKED;
-  p.payloadOff = 0;
-  p.payloadLen = 0;
-}
 
 /** GRE at buf[off, end) (the IP payload of protocol 47). */
 export function decodeGre(ctx: DecodeContext, p: Packet, off: number, end: number): void {
