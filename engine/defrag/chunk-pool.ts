@@ -124,18 +124,4 @@ export class ChunkPool {
     }
   }
 
-  /** Copies the first `len` bytes of the chain at `head` into `dst` at `dstOff`. */
-  read(head: number, dst: Uint8Array, dstOff: number, len: number): void {
-    const cs = this.chunkSize;
-    const d = this.data;
-    let c = head;
-    let i = 0;
-    while (i < len && c >= 0) {
-      const base = c * cs;
-      const n = len - i < cs ? len - i : cs;
-      for (let k = 0; k < n; k++) dst[dstOff + i + k] = d[base + k];
-      i += n;
-      c = this.next[c];
-    }
-  }
 }
