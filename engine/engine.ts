@@ -209,8 +209,7 @@ export class Engine {
         const midstream = this.cfg.stream.midstream;
         const outOfConn = p.proto === IPPROTO_TCP && !syn && !midstream;
         // A firewall that drops out-of-connection packets must not let junk fill the flow table.
-        const willDrop = outOfConn && policy !== null && policy.stateful !== null && policy.spec.stateful !== null &&
-          policy.spec.stateful.outOfConnection;
+        const willDrop = outOfConn && policy !== null && policy.stateful !== null && policy.stateful.outOfConnectionOn;
         if (!willDrop) {
           flow = this.flows.create(p);
           if (flow < 0) {
@@ -220,7 +219,6 @@ export class Engine {
             return this.exhausted(p);
           }
           flowDir = 0;
-          if (p.proto === IPPROTO_TCP && !syn) this.flows.flags[flow] |= FLOW_MIDSTREAM;
           tracked = !outOfConn;
         }
       }
@@ -246,7 +244,7 @@ export class Engine {
       }
       const stateful = policy.stateful;
       if (stateful !== null) {
-        const reason = stateful.check(p, tracked || flow >= 0 && (this.flows.flags[flow] & FLOW_PREEXISTING) !== 0, this.cfg.stream.midstream);
+        const reason = stateful.check(p, tracked, this.cfg.stream.midstream);
         if (reason !== DROP_NONE) {
           st.statefulDropped++;
           return this.drop(p, reason, -1, policy.generation, flowId, flowDir);
@@ -322,11 +320,10 @@ export class Engine {
     this.decoder.validateChecksums = this.validate;
   }
 
-  /** Whether the TCP flow saw its handshake start, or is allowed without one. */
+  /** Whether the TCP flow saw its handshake start, or is allowed without one (pre-existing, or midstream on). */
   private tcpTracked(flow: number): boolean {
     const f = this.flows.flags[flow];
-    if ((f & (FLOW_PREEXISTING | FLOW_MIDSTREAM)) !== 0) return (f & FLOW_PREEXISTING) !== 0 || this.cfg.stream.midstream;
-    return true;
+    return (f & FLOW_MIDSTREAM) === 0 || (f & FLOW_PREEXISTING) !== 0 || this.cfg.stream.midstream;
   }
 
   private afterDecode(p: Packet): void {

@@ -55,7 +55,8 @@ export function invalidTcpFlags(flags: number): boolean {
 export class StatefulChecks {
   readonly stats = { invalidFlags: 0, outOfConnection: 0, synFlood: 0 };
   private readonly invalidFlagsOn: boolean;
-  private readonly outOfConnectionOn: boolean;
+  /** Whether TCP packets of no known connection are dropped (the engine then does not track them). */
+  readonly outOfConnectionOn: boolean;
   private readonly threshold: number;
   private readonly sets: number;
   // SYN-flood table, one slot per entry: source address (4 words + version), second, count, last use

@@ -1,0 +1,161 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ether, fragmentIp, tcpPacket, udpPacket } from "../datapath/craft.ts";
+import { defaultEngineConfig, type EngineConfig } from "./config.ts";
+import { Engine } from "./engine.ts";
+import { EV_DROP } from "./events.ts";
+import { LINK_ETHERNET, PacketMeta } from "./packet.ts";
+import { compilePolicy } from "./policy/compiled.ts";
+import { loadPolicy } from "./policy/load.ts";
+import {
+  DROP_EXHAUSTED,
+  DROP_FIREWALL_RULE,
+  DROP_INVALID_FLAGS,
+  DROP_NONE,
+  DROP_OUT_OF_CONNECTION,
+  DROP_OUT_OF_POLICY,
+  VERDICT_DROP,
+  VERDICT_PASS,
+} from "./verdict.ts";
+
+const IN = "198.18.0.10"; // home_net
+const OUT = "198.19.0.20";
+const HOME = "home_net: [198.18.0.0/16]\n";
+
+function engineWith(policyYaml: string | null, tune?: (c: EngineConfig) => void): { e: Engine; send: (f: Uint8Array) => number } {
+  const cfg = defaultEngineConfig();
+  tune?.(cfg);
+  const e = new Engine(cfg);
+  if (policyYaml !== null) e.setPolicy(compilePolicy(loadPolicy(policyYaml, "test.yaml"), []));
+  const meta = new PacketMeta();
+  meta.linkType = LINK_ETHERNET;
+  meta.tsUs = 1_700_000_000_000_000;
+  const send = (f: Uint8Array): number => {
+    meta.tsUs += 1000;
+    meta.pcapCnt++;
+    const v = e.process(f, 0, f.length, meta);
+    e.ring.clear();
+    return v;
+  };
+  return { e, send };
+}
+
+const syn = (src: string, dst: string, sport: number, dport: number) => ether(tcpPacket({ src, dst, sport, dport, flags: "S", seq: 1 }));
+const synAck = (src: string, dst: string, sport: number, dport: number) =>
+  ether(tcpPacket({ src, dst, sport, dport, flags: "SA", seq: 100, ack: 2 }));
+const ack = (src: string, dst: string, sport: number, dport: number) =>
+  ether(tcpPacket({ src, dst, sport, dport, flags: "A", seq: 2, ack: 101 }));
+
+test("no policy: nothing is blocked, not even what a firewall would drop", () => {
+  const { send } = engineWith(null);
+  assert.is(send(ether(tcpPacket({ src: OUT, dst: IN, sport: 1, dport: 445, flags: "FPU" }))), VERDICT_PASS);
+  assert.is(send(ack(OUT, IN, 2, 80)), VERDICT_PASS);
+});
+
+test("a policy swap takes effect on the next packet, and events name the rule of the policy that raised them", () => {
+  const { e, send } = engineWith(null);
+  assert.is(send(syn(OUT, IN, 1000, 445)), VERDICT_PASS);
+  const deny = compilePolicy(loadPolicy(HOME + "firewall:\n  rules:\n    - { name: no smb, action: deny, protocol: tcp, dst: { port: 445 } }\n", "deny.yaml"), []);
+  e.setPolicy(deny);
+  const meta = new PacketMeta();
+  meta.tsUs = 1_700_000_001_000_000;
+  const f = syn(OUT, IN, 1001, 445);
+  assert.is(e.process(f, 0, f.length, meta), VERDICT_DROP);
+  assert.is(e.lastDropReason, DROP_FIREWALL_RULE);
+  const i = e.ring.first();
+  assert.is(e.ring.kind[i], EV_DROP);
+  assert.is(e.ring.policyGen[i], deny.generation);
+  assert.is(deny.firewall?.rules[e.ring.rule[i]].name, "no smb");
+  e.ring.clear();
+  e.setPolicy(null);
+  assert.is(send(syn(OUT, IN, 1002, 445)), VERDICT_PASS);
+});
+
+test("bypass skips the stateful checks; nothing else does", () => {
+  const policy = HOME + "firewall:\n  rules:\n    - { name: trust the scanner, action: bypass, src: { ip: 198.19.0.99 } }\n";
+  const { e, send } = engineWith(policy);
+  const xmas = (src: string) => ether(tcpPacket({ src, dst: IN, sport: 5, dport: 80, flags: "FPU" }));
+  assert.is(send(xmas("198.19.0.99")), VERDICT_PASS);
+  assert.is(e.stats.bypassed, 1);
+  assert.is(send(xmas(OUT)), VERDICT_DROP);
+  assert.is(e.lastDropReason, DROP_INVALID_FLAGS);
+});
+
+test("implicit deny: replies of an allowed connection pass, unsolicited traffic in that direction does not", () => {
+  const policy = HOME + "firewall:\n  rules:\n" +
+    "    - { name: web out, action: allow, direction: out, protocol: tcp, dst: { port: 443 } }\n" +
+    "    - { name: ssh in, action: allow, direction: in, protocol: tcp, dst: { port: 22 } }\n";
+  const { e, send } = engineWith(policy);
+  assert.is(send(syn(IN, OUT, 40000, 443)), VERDICT_PASS);
+  assert.is(send(synAck(OUT, IN, 443, 40000)), VERDICT_PASS, "the reply comes in, where only ssh is allowed");
+  assert.is(send(ack(IN, OUT, 40000, 443)), VERDICT_PASS);
+  assert.is(send(syn(OUT, IN, 50000, 80)), VERDICT_DROP);
+  assert.is(e.lastDropReason, DROP_OUT_OF_POLICY);
+  assert.is(send(syn(IN, OUT, 40001, 80)), VERDICT_DROP, "outbound to a port no rule allows");
+  assert.is(send(syn(OUT, IN, 50001, 22)), VERDICT_PASS);
+});
+
+test("out of connection: dropped unless midstream pickup is on or the connection was seeded as pre-existing", () => {
+  const policy = HOME + "firewall:\n  rules: []\n";
+  const strict = engineWith(policy);
+  assert.is(strict.send(ack(OUT, IN, 3000, 80)), VERDICT_DROP);
+  assert.is(strict.e.lastDropReason, DROP_OUT_OF_CONNECTION);
+  assert.is(strict.e.flows.stats.active, 0, "junk does not fill the flow table");
+
+  const mid = engineWith(policy, (c) => (c.stream.midstream = true));
+  assert.is(mid.send(ack(OUT, IN, 3000, 80)), VERDICT_PASS);
+  assert.is(mid.send(ack(IN, OUT, 80, 3000)), VERDICT_PASS);
+
+  const seeded = engineWith(policy);
+  const w = (a: number) => Uint32Array.of(a, 0, 0, 0);
+  assert.ok(seeded.e.seedConnection(4, w(0xc6130014), 3000, w(0xc612000a), 80, 1_700_000_000_000_000) >= 0);
+  assert.is(seeded.send(ack(OUT, IN, 3000, 80)), VERDICT_PASS);
+  assert.is(seeded.send(ack(IN, OUT, 80, 3000)), VERDICT_PASS);
+  assert.is(seeded.send(ack(OUT, IN, 3001, 80)), VERDICT_DROP, "only the seeded connection");
+});
+
+test("a fragmented datagram is judged whole: the fragment that completes it carries the verdict", () => {
+  const policy = HOME + "firewall:\n  rules:\n    - { name: no tftp, action: deny, protocol: udp, dst: { port: 69 } }\n";
+  const { e, send } = engineWith(policy);
+  const frags = fragmentIp(udpPacket({ src: OUT, dst: IN, sport: 5000, dport: 69, payload: new Uint8Array(3000) }), 1024);
+  assert.ok(frags.length >= 3);
+  const verdicts = frags.map((f) => send(ether(f)));
+  assert.equal(verdicts.slice(0, -1), verdicts.slice(0, -1).map(() => VERDICT_PASS));
+  assert.is(verdicts[verdicts.length - 1], VERDICT_DROP);
+  assert.is(e.lastDropReason, DROP_FIREWALL_RULE);
+  assert.is(e.stats.reassembled, 1);
+});
+
+test("a full reassembly table fails closed by default and open when configured", () => {
+  const policy = HOME + "firewall:\n  rules: []\n";
+  const tiny = (c: EngineConfig) => {
+    c.defrag.memcap = 1024;
+  };
+  const big = fragmentIp(udpPacket({ src: OUT, dst: IN, sport: 1, dport: 2, payload: new Uint8Array(6000) }), 1024).map((f) => ether(f));
+  const closed = engineWith(policy, tiny);
+  const vc = big.map((f) => closed.send(f));
+  assert.ok(vc.includes(VERDICT_DROP));
+  assert.is(closed.e.lastDropReason, DROP_EXHAUSTED);
+  const open = engineWith(policy, (c) => {
+    tiny(c);
+    c.exhaustion = "open";
+  });
+  const vo = big.map((f) => open.send(f));
+  assert.not.ok(vo.includes(VERDICT_DROP));
+  assert.ok(open.e.stats.failOpen > 0);
+  assert.is(open.e.lastDropReason, DROP_NONE);
+});
+
+test("-k auto stops validating after a sample with mostly bad checksums; -k all keeps validating", () => {
+  const bad = (k: number) => ether(tcpPacket({ src: OUT, dst: IN, sport: 1024 + (k % 60000), dport: 80, flags: "S", badChecksum: true }));
+  const auto = engineWith(null);
+  for (let k = 0; k < 1000; k++) auto.send(bad(k));
+  assert.ok(auto.e.checksumAutoDisabled);
+  const all = engineWith(null, (c) => (c.checksums = "all"));
+  for (let k = 0; k < 1000; k++) all.send(bad(k));
+  assert.not.ok(all.e.checksumAutoDisabled);
+  assert.is(all.e.stats.invalidChecksums, 1000);
+  assert.is(all.e.flows.stats.created, 0, "a packet with a bad checksum is not applied to flow state");
+});
+
+test.run();
