@@ -211,7 +211,7 @@ export class Engine {
         // A firewall that drops out-of-connection packets must not let junk fill the flow table.
         const willDrop = outOfConn && policy !== null && policy.stateful !== null && policy.stateful.outOfConnectionOn;
         if (!willDrop) {
-          flow = this.flows.create(p);
+          flow = this.flows.createLooked(p);
           if (flow < 0) {
             st.flowExhausted++;
             this.addAnomaly(p, A_FLOW_MEMCAP);

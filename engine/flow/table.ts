@@ -105,6 +105,8 @@ export class FlowTable {
   dir = DIR_TOSERVER;
   /** The current time (µs) as the last packet or `expire` call gave it; read by sweeps and inserts. */
   nowUs = 0.5;
+  /** Whether the last `lookup` loaded a key (`createLooked` reuses it). */
+  private keyValid = false;
   readonly stats: FlowTableStats = {
     active: 0,
     created: 0,
@@ -237,7 +239,8 @@ export class FlowTable {
    */
   lookup(p: Packet): number {
     this.stats.lookups++;
-    if (!this.loadKey(p)) return -1;
+    this.keyValid = this.loadKey(p);
+    if (!this.keyValid) return -1;
     return this.find();
   }
 
@@ -248,6 +251,16 @@ export class FlowTable {
    */
   create(p: Packet): number {
     if (!this.loadKey(p)) return -1;
+    this.nowUs = p.tsUs;
+    return this.insert();
+  }
+
+  /**
+   * `create` for the key the last `lookup(p)` already loaded and hashed — the hot path's form, valid
+   * only right after `lookup(p)` returned -1 for this same packet (it saves hashing the key twice).
+   */
+  createLooked(p: Packet): number {
+    if (!this.keyValid) return -1;
     this.nowUs = p.tsUs;
     return this.insert();
   }
