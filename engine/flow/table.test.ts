@@ -507,4 +507,41 @@ test("1,000,000 flows fit in 256 MB (and about 160 bytes each)", () => {
   assert.is(t.lookup(udp(S, C, 2, 1)), f);
 });
 
+test("hash chains stay intact as flows end in any order (heads, middles, tails; tagged bucket heads)", () => {
+  const n = 512;
+  const t = new FlowTable(cfg(n), new EventRing(4096));
+  const frames = Array.from({ length: n }, (_, k) =>
+    ether(udpPacket({ src: `10.${k >> 8}.${k & 255}.1`, dst: "10.200.0.1", sport: 1000 + k, dport: 53, payload: "q" })));
+  // Flows are created in index order (so later ones head their chains), then each is seen once more in
+  // a shuffled order: they time out in that order, which ends heads, middles and tails of chains alike.
+  for (let k = 0; k < n; k++) assert.ok(track(t, decode(frames[k], 1_000_000)) >= 0);
+  assert.is(t.stats.active, n);
+  const order = Array.from({ length: n }, (_, k) => k);
+  let seed = 12345;
+  for (let k = n - 1; k > 0; k--) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const j = seed % (k + 1);
+    [order[k], order[j]] = [order[j], order[k]];
+  }
+  const seen = new Array<number>(n);
+  order.forEach((k, rank) => {
+    seen[k] = 2_000_000 + rank * 1000;
+    track(t, decode(frames[k], seen[k]));
+  });
+  const timeout = cfg(n).udp.new * 1e6; // one direction seen: the flows stay "new"
+  let alive = n;
+  for (let rank = 0; rank < n; rank += 7) {
+    const now = 2_000_000 + rank * 1000 + timeout + 500;
+    t.expire(now, n);
+    alive = 0;
+    for (let k = 0; k < n; k++) {
+      const live = seen[k] > 2_000_000 + rank * 1000;
+      if (live) alive++;
+      assert.is(t.lookup(decode(frames[k], now)) >= 0, live, `flow ${k} after ending ranks <= ${rank}`);
+    }
+    assert.is(t.stats.active, alive);
+  }
+  assert.is(alive, 0);
+});
+
 test.run();

@@ -11,7 +11,11 @@
  * 15/16, 17/18; v6 133/134, 135/136, 139/140) folded together; ICMP errors (v4 3, 4, 5, 11, 12; v6 1-4)
  * belong to the flow they report on and get none here: `lookup` and `create` return -1 for them.
  *
- * The engine calls, per packet: `lookup(p)`; when -1, `create(p)`; then `update(idx, p, dir)` (the
+ * Hashing: chained buckets, twice as many as flows. Each bucket word holds its chain head, a tag of the
+ * head's hash and a "chain of one" bit, so most lookups that miss (every new flow) stop at the bucket;
+ * on a table of a million flows each further step is a cache miss, and that is where the time goes.
+ *
+ * The engine calls, per packet: `lookup(p)`; when -1, `createLooked(p)` (or `create(p)`); then `update(idx, p, dir)` (the
  * creating packet is accounted by `update` too). Housekeeping: `expire(now, max)` with an incremental
  * sweep cursor, `flush(max)` at the end of input. When the table is full, `create` enters emergency
  * mode (Suricata's): short timeouts, eager expiry, and eviction of the least recently seen flow of a
@@ -160,6 +164,13 @@ export class FlowTable {
   private readonly next: Int32Array;
   private readonly buckets: Int32Array;
   private readonly mask: number;
+  /** Bucket word layout: head index (idxMask), SINGLE bit, tag (tagMask << tagShift); -1 empty. */
+  private readonly idxMask: number;
+  private readonly singleBit: number;
+  private readonly tagShift: number;
+  private readonly tagMask: number;
+  /** The tag is the hash's top bits: (hash >>> hashTagShift) & tagMask. */
+  private readonly hashTagShift: number;
   private freeHead = 0;
 
   // -- the key being looked for (filled from a packet without allocating)
@@ -198,6 +209,16 @@ export class FlowTable {
     while (nb < 2 * n) nb *= 2;
     this.mask = nb - 1;
     this.buckets = new Int32Array(nb).fill(-1);
+    // A bucket word carries its head's index, a "chain of one" bit and a tag of the head's hash, so a
+    // lookup that misses usually ends at the bucket without touching any flow (one cache miss, not two).
+    let idxBits = 1;
+    while (2 ** idxBits < n) idxBits++;
+    this.idxMask = 2 ** idxBits - 1;
+    this.singleBit = 2 ** idxBits;
+    this.tagShift = idxBits + 1;
+    const tagBits = idxBits < 30 ? 30 - idxBits : 0;
+    this.tagMask = 2 ** tagBits - 1;
+    this.hashTagShift = 30 - tagBits;
     this.next = new Int32Array(n);
     for (let i = 0; i < n; i++) this.next[i] = i + 1 < n ? i + 1 : -1;
     this.hashOf = new Uint32Array(n);
@@ -465,7 +486,15 @@ export class FlowTable {
     const pa = this.kPortA;
     const pb = this.kPortB;
     const ka = this.keyAddr;
-    for (let i = this.buckets[h & this.mask]; i !== -1; i = this.next[i]) {
+    const w = this.buckets[h & this.mask];
+    if (w < 0) return -1;
+    let i = w & this.idxMask;
+    if (((w >>> this.tagShift) & this.tagMask) !== ((h >>> this.hashTagShift) & this.tagMask)) {
+      // Not the head; a chain of one ends here without reading the flow.
+      if ((w & this.singleBit) !== 0) return -1;
+      i = this.next[i];
+    }
+    for (; i !== -1; i = this.next[i]) {
       if (
         this.hashOf[i] !== h || this.keyProto[i] !== this.kProto || this.keyKind[i] !== this.kKind ||
         this.keyVlan[2 * i] !== this.kVlan0 || this.keyVlan[2 * i + 1] !== this.kVlan1
@@ -517,8 +546,9 @@ export class FlowTable {
     const h = this.kHash;
     this.hashOf[i] = h;
     const b = h & this.mask;
-    this.next[i] = this.buckets[b];
-    this.buckets[b] = i;
+    const old = this.buckets[b];
+    this.next[i] = old < 0 ? -1 : old & this.idxMask;
+    this.buckets[b] = this.headWord(i);
 
     writeFlowId(this.flowId, i, this.idCounter++);
     this.state[i] = FLOW_STATE_NEW;
@@ -648,14 +678,25 @@ export class FlowTable {
     return true;
   }
 
+  /** The bucket word for chain head `i` (its `next` already set). */
+  private headWord(i: number): number {
+    return i | (this.next[i] === -1 ? this.singleBit : 0) |
+      (((this.hashOf[i] >>> this.hashTagShift) & this.tagMask) << this.tagShift);
+  }
+
   /** Unlinks flow `i` from its hash chain and puts the slot on the free list. */
   private remove(i: number): void {
     const b = this.hashOf[i] & this.mask;
-    let j = this.buckets[b];
-    if (j === i) this.buckets[b] = this.next[i];
-    else {
+    const w = this.buckets[b];
+    const head = w & this.idxMask;
+    if (head === i) {
+      const nx = this.next[i];
+      this.buckets[b] = nx === -1 ? -1 : this.headWord(nx);
+    } else {
+      let j = head;
       while (j !== -1 && this.next[j] !== i) j = this.next[j];
       if (j !== -1) this.next[j] = this.next[i];
+      if (this.next[head] === -1) this.buckets[b] = w | this.singleBit;
     }
     this.state[i] = 0;
     this.tcpState[i] = TCP_NONE;
