@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { ether, fragmentIp, tcpPacket, udpPacket } from "../datapath/craft.ts";
 import { defaultEngineConfig, type EngineConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
-import { EV_DROP } from "./events.ts";
+import { EV_DROP, EV_FIREWALL } from "./events.ts";
 import { LINK_ETHERNET, PacketMeta } from "./packet.ts";
 import { compilePolicy } from "./policy/compiled.ts";
 import { loadPolicy } from "./policy/load.ts";
@@ -69,6 +69,39 @@ test("a policy swap takes effect on the next packet, and events name the rule of
   e.ring.clear();
   e.setPolicy(null);
   assert.is(send(syn(OUT, IN, 1002, 445)), VERDICT_PASS);
+});
+
+test("per-flow decisions: a swap re-decides live flows; per-packet rules and log-only rules still see every packet", () => {
+  const allow = HOME + "firewall:\n  rules:\n    - { name: web out, action: allow, direction: out, protocol: tcp, dst: { port: 80 } }\n";
+  const { e, send } = engineWith(allow);
+  assert.is(send(syn(IN, OUT, 40000, 80)), VERDICT_PASS);
+  assert.is(send(synAck(OUT, IN, 80, 40000)), VERDICT_PASS);
+  assert.is(send(ack(IN, OUT, 40000, 80)), VERDICT_PASS);
+  e.setPolicy(compilePolicy(loadPolicy(HOME + "firewall:\n  rules:\n    - { name: no web, action: deny, protocol: tcp, dst: { port: 80 } }\n", "swap.yaml"), []));
+  assert.is(send(ack(IN, OUT, 40000, 80)), VERDICT_DROP, "the same connection, under the new policy");
+  assert.is(e.lastDropReason, DROP_FIREWALL_RULE);
+
+  // A rule on per-packet fields (TCP flags) is re-checked on every packet of the flow.
+  const flagsRule = engineWith(HOME + "firewall:\n  rules:\n    - { name: no pushes to 80, action: deny, protocol: tcp, dst: { port: 80 }, tcp_flags: PSH }\n");
+  assert.is(flagsRule.send(syn(IN, OUT, 41000, 80)), VERDICT_PASS);
+  assert.is(flagsRule.send(synAck(OUT, IN, 80, 41000)), VERDICT_PASS);
+  assert.is(flagsRule.send(ack(IN, OUT, 41000, 80)), VERDICT_PASS);
+  assert.is(flagsRule.send(ack(IN, OUT, 41000, 80)), VERDICT_PASS);
+  const push = ether(tcpPacket({ src: IN, dst: OUT, sport: 41000, dport: 80, flags: "PA", seq: 2, ack: 101, payload: "GET / HTTP/1.0\r\n\r\n" }));
+  assert.is(flagsRule.send(push), VERDICT_DROP, "the tcp_flags rule still sees each packet of the flow");
+
+  // A log-only rule logs every packet it matches, not only the flow's first.
+  const logged = engineWith(HOME + "firewall:\n  rules:\n    - { name: log web, action: log-only, protocol: tcp, dst: { port: 80 } }\n");
+  let logs = 0;
+  const meta = new PacketMeta();
+  meta.linkType = LINK_ETHERNET;
+  for (const f of [syn(IN, OUT, 42000, 80), synAck(OUT, IN, 80, 42000), ack(IN, OUT, 42000, 80), ack(IN, OUT, 42000, 80)]) {
+    meta.tsUs = 1_800_000_000_000_000 + logs * 10 + f.length;
+    logged.e.process(f, 0, f.length, meta);
+    for (let j = logged.e.ring.first(); j !== -1; j = logged.e.ring.next(j)) if (logged.e.ring.kind[j] === EV_FIREWALL) logs++;
+    logged.e.ring.clear();
+  }
+  assert.is(logs, 3, "SYN and both ACKs to port 80 are logged");
 });
 
 test("bypass skips the stateful checks; nothing else does", () => {

@@ -55,6 +55,16 @@ import {
 } from "./verdict.ts";
 
 
+/**
+ * A flow's cached firewall decision (FlowTable.fwCache): bits 0-2 and 3-5 the decision + 1 to server and
+ * to client (0: none cached), 6-7 and 8-9 the direction each way, 10-30 the policy generation it was
+ * made under (a swap invalidates every cache at once). Deny decisions are not cached: their packets
+ * need the rule for the event, and they end the flow's traffic anyway.
+ */
+const FWC_DIR_SHIFT = 6;
+const FWC_GEN_SHIFT = 10;
+const FWC_GEN_MASK = 0x1fffff;
+
 /** Suricata's automatic checksum mode: decide after this many packets whether captures have offloaded checksums. */
 const CSUM_SAMPLE = 1000;
 /** ... and stop validating when more than one in this many checked packets had a bad checksum. */
@@ -191,9 +201,6 @@ export class Engine {
     const policy = this.policy;
     const fw = policy === null ? null : policy.firewall;
 
-    let dir = p.datapathDirection;
-    if (dir === DIR_UNKNOWN && fw !== null && p.ipVersion !== 0) dir = fw.directionOf(p);
-
     // Flow tracking for IP packets (ICMP errors belong to the flow they report on, not a flow of their own).
     let flow = -1;
     let flowDir = 0;
@@ -227,7 +234,32 @@ export class Engine {
     if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
 
     if (fw !== null && policy !== null) {
-      const decision = fw.decide(p, dir);
+      // The flow's cached decision for this direction, when the policy that made it is still the one in force.
+      let decision = -1;
+      let dir = DIR_UNKNOWN;
+      let logCount = 0;
+      let cache = 0;
+      if (flow >= 0) {
+        const c = this.flows.fwCache[flow];
+        if (c >>> FWC_GEN_SHIFT === (policy.generation & FWC_GEN_MASK)) {
+          cache = c;
+          const d = (c >>> (3 * flowDir)) & 7;
+          if (d !== 0) {
+            decision = d - 1;
+            dir = (c >>> (FWC_DIR_SHIFT + 2 * flowDir)) & 3;
+          }
+        }
+      }
+      if (decision < 0) {
+        dir = p.datapathDirection;
+        if (dir === DIR_UNKNOWN && p.ipVersion !== 0) dir = fw.directionOf(p);
+        decision = fw.decide(p, dir);
+        logCount = fw.logCount;
+        if (flow >= 0 && fw.reusable && decision !== FW_DENY) {
+          if (cache === 0) cache = (policy.generation & FWC_GEN_MASK) << FWC_GEN_SHIFT;
+          this.flows.fwCache[flow] = cache | ((decision + 1) << (3 * flowDir)) | (dir << (FWC_DIR_SHIFT + 2 * flowDir));
+        }
+      }
       if (decision === FW_BYPASS) {
         if (flow >= 0) {
           this.flows.flags[flow] |= FLOW_BYPASS | FLOW_FW_ALLOWED;
@@ -250,7 +282,7 @@ export class Engine {
           return this.drop(p, reason, -1, policy.generation, flowId, flowDir);
         }
       }
-      for (let k = 0; k < fw.logCount; k++) {
+      for (let k = 0; k < logCount; k++) {
         const ev = this.ring.pushPacket(EV_FIREWALL, p, flowId, flowDir);
         if (ev >= 0) {
           this.ring.rule[ev] = fw.logMatches[k];

@@ -143,6 +143,14 @@ export class CompiledFirewall {
   /** Log-only rules that matched before the deciding rule in the last `decide()` call: [0, logCount). */
   readonly logMatches: Int32Array;
   logCount = 0;
+  /**
+   * Whether the last `decide()` holds for every packet of the same flow in the same direction: no
+   * candidate rule looked at per-packet fields (TCP flags, ICMP type, MAC) and no log-only rule matched.
+   * The indexed fields (addresses, ports, protocol, frame, direction) do not change within a flow's
+   * direction; interfaces can, so a policy with interface rules never reuses decisions.
+   */
+  reusable = false;
+  private readonly perFlow: boolean;
   private readonly t: FirewallTables;
 
   /** Built by `compileFirewall`; not meant to be called directly. */
@@ -152,6 +160,7 @@ export class CompiledFirewall {
     this.hasAllowIn = tables.hasAllowIn;
     this.hasAllowOut = tables.hasAllowOut;
     this.logMatches = new Int32Array(rules.length);
+    this.perFlow = rules.every((r) => r.interface === null);
   }
 
   /**
@@ -175,6 +184,7 @@ export class CompiledFirewall {
   decide(p: Packet, dir: number): number {
     this.decidingRule = -1;
     this.logCount = 0;
+    this.reusable = this.perFlow;
     const t = this.t;
     const W = t.words;
     if (W === 0) return FW_NONE;
@@ -215,9 +225,13 @@ export class CompiledFirewall {
         const low = m & -m;
         m ^= low;
         const r = (w << 5) | (31 - Math.clz32(low));
-        if (extras[r] !== 0 && !this.extrasMatch(r, p)) continue;
+        if (extras[r] !== 0) {
+          this.reusable = false;
+          if (!this.extrasMatch(r, p)) continue;
+        }
         const a = actions[r];
         if (a === FW_LOG_ONLY) {
+          this.reusable = false;
           this.logMatches[this.logCount++] = r;
           continue;
         }

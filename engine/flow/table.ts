@@ -141,7 +141,8 @@ export class FlowTable {
   readonly bytes: Float64Array;
   /** FLOW_FW_ALLOWED | FLOW_MIDSTREAM | FLOW_PREEXISTING | FLOW_BYPASS; bits 4..7 free (8 bits: per-flow memory is budgeted). */
   readonly flags: Uint8Array;
-  readonly policyGen: Int32Array;
+  /** The firewall's decision cache for this flow (encoded by the engine; 0 = nothing cached). */
+  readonly fwCache: Int32Array;
   readonly appProto: Uint16Array;
   readonly application: Uint16Array;
   /** TCP flags seen, OR-ed, [2 * idx + dir]. */
@@ -235,7 +236,7 @@ export class FlowTable {
     this.pkts = new Float64Array(2 * n);
     this.bytes = new Float64Array(2 * n);
     this.flags = new Uint8Array(n);
-    this.policyGen = new Int32Array(n);
+    this.fwCache = new Int32Array(n);
     this.appProto = new Uint16Array(n);
     this.application = new Uint16Array(n);
     this.tcpFlagsSeen = new Uint8Array(2 * n);
@@ -246,7 +247,7 @@ export class FlowTable {
     const arrays = [
       this.buckets, this.next, this.hashOf, this.keyAddr, this.keyPort, this.keyProto, this.keyKind, this.keyVlan,
       this.flowId, this.state, this.tcpState, this.startUs, this.lastUs, this.pkts, this.bytes, this.flags,
-      this.policyGen, this.appProto, this.application, this.tcpFlagsSeen,
+      this.fwCache, this.appProto, this.application, this.tcpFlagsSeen,
     ];
     let bytes = this.tcp.memoryBytes;
     for (const a of arrays) bytes += a.byteLength;
@@ -562,7 +563,7 @@ export class FlowTable {
     this.tcpFlagsSeen[2 * i] = 0;
     this.tcpFlagsSeen[2 * i + 1] = 0;
     this.flags[i] = 0;
-    this.policyGen[i] = 0;
+    this.fwCache[i] = 0;
     this.appProto[i] = 0;
     this.application[i] = 0;
     this.tcp.reset(i);
@@ -628,7 +629,6 @@ export class FlowTable {
     r.pcapCnt[e] = 0;
     r.flowId[e] = this.flowId[i];
     r.code[e] = reason;
-    r.policyGen[e] = this.policyGen[i];
     r.ipVersion[e] = v;
     r.proto[e] = proto;
     const a = 8 * i;
