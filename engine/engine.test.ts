@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ether, fragmentIp, tcpPacket, udpPacket } from "../datapath/craft.ts";
+import { ether, fragmentIp, gre, ipPacket, tcpPacket, udpPacket, vxlan } from "../datapath/craft.ts";
 import { defaultEngineConfig, type EngineConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
 import { EV_DROP, EV_FIREWALL } from "./events.ts";
@@ -157,6 +157,26 @@ test("a fragmented datagram is judged whole: the fragment that completes it carr
   assert.is(verdicts[verdicts.length - 1], VERDICT_DROP);
   assert.is(e.lastDropReason, DROP_FIREWALL_RULE);
   assert.is(e.stats.reassembled, 1);
+});
+
+test("fragments inside tunnels (IPIP, GRE, VXLAN, IPv6-in-IPv6) reassemble into a frame that decodes whole", () => {
+  const policy = HOME + "firewall:\n  rules:\n    - { name: no tftp, action: deny, protocol: udp, dst: { port: 69 } }\n";
+  const inner = udpPacket({ src: OUT, dst: IN, sport: 5000, dport: 69, payload: new Uint8Array(3000) });
+  const inner6 = udpPacket({ src: "fd00:19::20", dst: "fd00:18::10", sport: 5000, dport: 69, payload: new Uint8Array(3000) });
+  const wraps: [string, (frag: Uint8Array) => Uint8Array, Uint8Array][] = [
+    ["IPIP", (f) => ether(ipPacket("198.19.9.1", "198.18.9.1", 4, f)), inner],
+    ["GRE", (f) => ether(ipPacket("198.19.9.1", "198.18.9.1", 47, gre(f, 0x0800))), inner],
+    ["VXLAN", (f) => ether(udpPacket({ src: "198.19.9.1", dst: "198.18.9.1", sport: 4000, dport: 4789, payload: vxlan(ether(f), 42) })), inner],
+    ["IPv6-in-IPv6", (f) => ether(ipPacket("fd00:19::1", "fd00:18::1", 41, f)), inner6],
+  ];
+  for (const [name, wrap, datagram] of wraps) {
+    const { e, send } = engineWith(policy.replace("198.18.0.0/16", "198.18.0.0/16, fd00:18::/32"));
+    const verdicts = fragmentIp(datagram, 1024).map((f) => send(wrap(f)));
+    assert.is(verdicts[verdicts.length - 1], VERDICT_DROP, `${name}: the reassembled inner datagram meets the rule`);
+    assert.is(e.packet.payloadLen, 3000, `${name}: the whole payload`);
+    assert.is(e.stats.decodeAnomalies, 0, `${name}: no anomaly (a stale outer length would be a truncation)`);
+    assert.ok(e.packet.tunnelType !== 0, `${name}: still recorded as tunnelled`);
+  }
 });
 
 test("a full reassembly table fails closed by default and open when configured", () => {

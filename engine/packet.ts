@@ -76,6 +76,13 @@ export const TUNNEL_VXLAN = 6;
 export const TUNNEL_TEREDO = 7;
 export const TUNNEL_NAMES: readonly string[] = ["", "GRE", "IPIP", "IPv6-in-IPv4", "IPv4-in-IPv6", "IPv6-in-IPv6", "VXLAN", "Teredo"];
 
+/** Outer length fields a packet remembers (two per tunnel layer: IP and UDP). */
+export const MAX_OUTER_LENGTHS = 8;
+/** Kinds of outer length fields: IPv4 total length (+ header checksum), IPv6 payload length, UDP length. */
+export const OUTER_LEN_IPV4 = 1;
+export const OUTER_LEN_IPV6 = 2;
+export const OUTER_LEN_UDP = 3;
+
 /** How many anomalies one packet records; further ones are counted but not kept. */
 export const MAX_PACKET_ANOMALIES = 8;
 
@@ -208,6 +215,15 @@ export class Packet {
   outerSrcPort = 0;
   outerDstPort = 0;
 
+  /**
+   * Length fields of the outer headers peeled off so far (tunnels): their offsets in `buf` and kinds
+   * (OUTER_LEN_*). The defragmenter corrects them when it rebuilds a tunnelled datagram, so the whole
+   * frame it hands back decodes as one.
+   */
+  outerLenCount = 0;
+  readonly outerLenOff = new Int32Array(MAX_OUTER_LENGTHS);
+  readonly outerLenKind = new Uint8Array(MAX_OUTER_LENGTHS);
+
   // -- anomalies raised while decoding this packet (codes from anomaly.ts)
   anomalyCount = 0;
   readonly anomalies = new Uint16Array(MAX_PACKET_ANOMALIES);
@@ -245,6 +261,7 @@ export class Packet {
     this.outerProto = 0;
     this.outerSrcPort = 0;
     this.outerDstPort = 0;
+    this.outerLenCount = 0;
     this.anomalyCount = 0;
     this.decodeOk = 1;
   }

@@ -37,6 +37,10 @@ import {
   A_VXLAN_UNKNOWN_PAYLOAD_TYPE,
 } from "../anomaly.ts";
 import {
+  MAX_OUTER_LENGTHS,
+  OUTER_LEN_IPV4,
+  OUTER_LEN_IPV6,
+  OUTER_LEN_UDP,
   ETH_ARP,
   ETH_IPV4,
   ETH_IPV6,
@@ -96,6 +100,18 @@ export function enterTunnel(ctx: DecodeContext, p: Packet, type: number): boolea
     if (p.proto === IPPROTO_UDP) {
       p.outerSrcPort = p.srcPort;
       p.outerDstPort = p.dstPort;
+    }
+  }
+  // Remember the outer length fields: a reassembled inner datagram makes them wrong (see Defragmenter).
+  const n = p.outerLenCount;
+  if (n + 2 <= MAX_OUTER_LENGTHS && (p.ipVersion === 4 || p.ipVersion === 6)) {
+    p.outerLenOff[n] = p.l3Off;
+    p.outerLenKind[n] = p.ipVersion === 4 ? OUTER_LEN_IPV4 : OUTER_LEN_IPV6;
+    p.outerLenCount = n + 1;
+    if (p.proto === IPPROTO_UDP) {
+      p.outerLenOff[n + 1] = p.l4Off;
+      p.outerLenKind[n + 1] = OUTER_LEN_UDP;
+      p.outerLenCount = n + 2;
     }
   }
   p.tunnelDepth++;

@@ -44,7 +44,7 @@ import {
 } from "../anomaly.ts";
 import type { DefragConfig } from "../config.ts";
 import { foldChecksum, onesSum } from "../decode/checksum.ts";
-import { MAX_PACKET_ANOMALIES } from "../packet.ts";
+import { MAX_OUTER_LENGTHS, MAX_PACKET_ANOMALIES, OUTER_LEN_IPV4, OUTER_LEN_UDP } from "../packet.ts";
 import type { Packet } from "../packet.ts";
 import { ChunkPool, DEFAULT_CHUNK_SIZE } from "./chunk-pool.ts";
 import { newWins, policyCode } from "./policy.ts";
@@ -148,6 +148,12 @@ export class Defragmenter {
   private readonly tIpHdrLen: Int32Array;
   private readonly tNhRel: Int32Array;
   private readonly tNhVal: Uint8Array;
+  /** Outer (tunnel) length fields in the stored header: count, offsets from p.off and kinds, and the
+   * first fragment's own IP length they were written for. */
+  private readonly tOuterCount: Uint8Array;
+  private readonly tOuterRel: Int32Array;
+  private readonly tOuterKind: Uint8Array;
+  private readonly tFirstIpLen: Int32Array;
   private readonly tAgePrev: Int32Array;
   private readonly tAgeNext: Int32Array;
   private ageHead = -1;
@@ -206,6 +212,10 @@ export class Defragmenter {
     this.tIpHdrLen = new Int32Array(maxT);
     this.tNhRel = new Int32Array(maxT);
     this.tNhVal = new Uint8Array(maxT);
+    this.tOuterCount = new Uint8Array(maxT);
+    this.tOuterRel = new Int32Array(maxT * MAX_OUTER_LENGTHS);
+    this.tOuterKind = new Uint8Array(maxT * MAX_OUTER_LENGTHS);
+    this.tFirstIpLen = new Int32Array(maxT);
     this.tAgePrev = new Int32Array(maxT);
     this.tAgeNext = new Int32Array(maxT);
     this.tFree = new Int32Array(maxT);
@@ -348,6 +358,13 @@ export class Defragmenter {
       this.tIpHdrLen[t] = v6 ? 40 : p.ipHdrLen;
       this.tNhRel[t] = v6 ? p.fragNextHdrOff - p.off : 0;
       this.tNhVal[t] = v6 ? buf[hdrEnd] : 0;
+      this.tFirstIpLen[t] = p.ipLen;
+      const oc = p.outerLenCount;
+      this.tOuterCount[t] = oc;
+      for (let k = 0; k < oc; k++) {
+        this.tOuterRel[t * MAX_OUTER_LENGTHS + k] = p.outerLenOff[k] - p.off;
+        this.tOuterKind[t * MAX_OUTER_LENGTHS + k] = p.outerLenKind[k];
+      }
     }
     st.bytesInUse = pool.bytesInUse();
 
@@ -425,11 +442,13 @@ export class Defragmenter {
       this.paint(t, total, hl);
     }
 
+    let newIpLen: number;
     if (v6) {
       out[this.tNhRel[t]] = this.tNhVal[t];
       const plen = unfrag + total;
       out[l3 + 4] = plen >>> 8;
       out[l3 + 5] = plen & 0xff;
+      newIpLen = 40 + plen;
     } else {
       const ihl = this.tIpHdrLen[t];
       const tl = ihl + total;
@@ -442,11 +461,42 @@ export class Defragmenter {
       const sum = foldChecksum(onesSum(out, l3, ihl, 0));
       out[l3 + 10] = sum >>> 8;
       out[l3 + 11] = sum & 0xff;
+      newIpLen = tl;
     }
+    this.fixOuterLengths(t, newIpLen - this.tFirstIpLen[t]);
     this.outLen = hl + total;
     st.reassembled++;
     this.release(t);
     return DEFRAG_COMPLETE;
+  }
+
+  /**
+   * A tunnelled datagram: the outer headers copied from the first fragment still carry that fragment's
+   * lengths. Each grows by `delta` (IPv4 header checksums recomputed; outer UDP checksums zeroed, which
+   * IPv4 reads as "none" and tunnels over IPv6 allow, RFC 6935).
+   */
+  private fixOuterLengths(t: number, delta: number): void {
+    const out = this.out;
+    const n = this.tOuterCount[t];
+    for (let k = 0; k < n; k++) {
+      const o = this.tOuterRel[t * MAX_OUTER_LENGTHS + k];
+      const kind = this.tOuterKind[t * MAX_OUTER_LENGTHS + k];
+      const at = kind === OUTER_LEN_IPV4 ? o + 2 : o + 4;
+      const len = ((out[at] << 8) | out[at + 1]) + delta;
+      out[at] = (len >>> 8) & 0xff;
+      out[at + 1] = len & 0xff;
+      if (kind === OUTER_LEN_IPV4) {
+        const ihl = (out[o] & 15) * 4;
+        out[o + 10] = 0;
+        out[o + 11] = 0;
+        const sum = foldChecksum(onesSum(out, o, ihl, 0));
+        out[o + 10] = sum >>> 8;
+        out[o + 11] = sum & 0xff;
+      } else if (kind === OUTER_LEN_UDP) {
+        out[o + 6] = 0;
+        out[o + 7] = 0;
+      }
+    }
   }
 
   /** Lays fragments down in arrival order; a later one takes a byte only when the policy says it wins. */
