@@ -12,6 +12,7 @@ import {
   DIR_TOCLIENT,
   DIR_TOSERVER,
   FLOW_END_EVICTED,
+  FLOW_END_FORCED,
   FLOW_END_SHUTDOWN,
   FLOW_END_TIMEOUT,
   FLOW_MIDSTREAM,
@@ -205,6 +206,33 @@ test("handshake and client-first FIN teardown walk the states", () => {
   assert.is(t.tcpState[f], TCP_CLOSED);
   assert.is(t.state[f], FLOW_STATE_CLOSED);
   assert.is(t.flags[f] & FLOW_MIDSTREAM, 0);
+});
+
+test("a new SYN on a closed connection ends it (reason forced) and starts a new flow", () => {
+  const ring = new EventRing(16);
+  const t = new FlowTable(cfg(), ring);
+  t.logFlows = true;
+  const f = handshake(t);
+  const id = t.flowId[f];
+  track(t, tcp({ src: C, dst: S, sport: 40000, dport: 80, flags: "FA", seq: 1001, ack: 5001 }));
+  track(t, tcp({ src: S, dst: C, sport: 80, dport: 40000, flags: "FA", seq: 5001, ack: 1002 }));
+  track(t, tcp({ src: C, dst: S, sport: 40000, dport: 80, flags: "A", seq: 1002, ack: 5002 }));
+  assert.is(t.tcpState[f], TCP_CLOSED);
+  assert.is(ring.size, 0);
+  const g = track(t, tcp({ src: C, dst: S, sport: 40000, dport: 80, flags: "S", seq: 90000 }));
+  assert.ok(g >= 0);
+  assert.is.not(t.flowId[g], id, "a new flow, with a new id");
+  assert.is(t.tcpState[g], TCP_SYN_SENT);
+  assert.is(t.pkts[2 * g], 1);
+  assert.is(t.stats.reused, 1);
+  assert.is(ring.size, 1);
+  const e = ring.first();
+  assert.is(ring.kind[e], EV_FLOW);
+  assert.is(ring.flowId[e], id);
+  assert.is(ring.code[e], FLOW_END_FORCED);
+  // A SYN on a connection that is still open does not split it.
+  const h = handshake(t, C, S, 40001, 80);
+  assert.is(track(t, tcp({ src: C, dst: S, sport: 40001, dport: 80, flags: "S", seq: 1000 })), h);
 });
 
 test("server-first FIN goes through CLOSE_WAIT and LAST_ACK; crossing FINs through CLOSING", () => {

@@ -45,7 +45,7 @@ import { EV_FLOW } from "../events.ts";
 import type { Packet } from "../packet.ts";
 import { ETH_IPV4, ETH_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TH_ACK, TH_SYN } from "../packet.ts";
 import { endpointHash, flowHash, writeFlowId } from "./hash.ts";
-import { TCP_CLOSED, TCP_ESTABLISHED, TCP_NONE, TCP_SYN_RECV, TCP_SYN_SENT, TcpTracker } from "./tcp-state.ts";
+import { TCP_CLOSED, TCP_ESTABLISHED, TCP_NONE, TCP_SYN_RECV, TCP_SYN_SENT, TCP_TIME_WAIT, TcpTracker } from "./tcp-state.ts";
 
 export {
   TCP_CLOSE_WAIT,
@@ -100,6 +100,8 @@ export interface FlowTableStats {
   memcapDrops: number;
   emergency: boolean;
   lookups: number;
+  /** Closed TCP flows ended because a new SYN reused their ports. */
+  reused: number;
 }
 
 export class FlowTable {
@@ -120,6 +122,7 @@ export class FlowTable {
     memcapDrops: 0,
     emergency: false,
     lookups: 0,
+    reused: 0,
   };
   /** Flows the table holds at most. */
   readonly capacity: number;
@@ -265,7 +268,17 @@ export class FlowTable {
     this.stats.lookups++;
     this.keyValid = this.loadKey(p);
     if (!this.keyValid) return -1;
-    return this.find();
+    const i = this.find();
+    // TCP port reuse: a new connection attempt on a connection that has closed (or is in TIME_WAIT)
+    // ends the old flow (reason "forced"); the caller then creates a new one for this SYN.
+    if (
+      i >= 0 && (p.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN && this.keyProto[i] === IPPROTO_TCP &&
+      (this.tcpState[i] === TCP_CLOSED || this.tcpState[i] === TCP_TIME_WAIT) && this.end(i, FLOW_END_FORCED)
+    ) {
+      this.stats.reused++;
+      return -1;
+    }
+    return i;
   }
 
   /**
