@@ -7,18 +7,11 @@ import {
   A_VLAN_HEADER_TOO_SMALL,
   A_VLAN_TOO_MANY_LAYERS,
 } from "../anomaly.ts";
-import { defaultEngineConfig } from "../config.ts";
 import { ETH_ARP, ETH_IPV4, ETH_IPV6, ETH_REVARP, LINK_ETHERNET, Packet } from "../packet.ts";
-import { Decoder } from "./decoder.ts";
+import { decode as decodeWith, has } from "./testing.ts";
 
-function decode(bytes: Uint8Array): Packet {
-  const p = new Packet();
-  p.reset(bytes, 0, bytes.length);
-  p.linkType = LINK_ETHERNET;
-  new Decoder(defaultEngineConfig().decode).decode(p);
-  return p;
-}
-const has = (p: Packet, code: number): boolean => Array.from(p.anomalies.subarray(0, p.anomalyCount)).includes(code);
+/** Decodes an Ethernet frame. */
+const decode = (bytes: Uint8Array): Packet => decodeWith(bytes, false, LINK_ETHERNET);
 
 const tcp4 = tcpPacket({ src: "10.0.0.1", dst: "10.0.0.2", sport: 1234, dport: 80, flags: "S" });
 

@@ -8,7 +8,6 @@ import {
   A_SLL_PKT_TOO_SMALL,
   A_UNSUPPORTED_LINKTYPE,
 } from "../anomaly.ts";
-import { defaultEngineConfig } from "../config.ts";
 import {
   LINK_IPV4,
   LINK_IPV6,
@@ -21,17 +20,11 @@ import {
   LINK_SLL2,
   Packet,
 } from "../packet.ts";
-import { Decoder } from "./decoder.ts";
 import { LINK_CHDLC } from "./linktypes.ts";
+import { decode as decodeWith, has } from "./testing.ts";
 
-function decode(bytes: Uint8Array, linkType: number): Packet {
-  const p = new Packet();
-  p.reset(bytes, 0, bytes.length);
-  p.linkType = linkType;
-  new Decoder(defaultEngineConfig().decode).decode(p);
-  return p;
-}
-const has = (p: Packet, code: number): boolean => Array.from(p.anomalies.subarray(0, p.anomalyCount)).includes(code);
+/** Decodes a frame of the given link type. */
+const decode = (bytes: Uint8Array, linkType: number): Packet => decodeWith(bytes, false, linkType);
 
 const v4 = tcpPacket({ src: "10.0.0.1", dst: "10.0.0.2", sport: 1000, dport: 22, flags: "SA" });
 const v6 = udpPacket({ src: "fe80::1", dst: "ff02::fb", sport: 5353, dport: 5353, payload: "x" });
