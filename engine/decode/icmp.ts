@@ -37,24 +37,33 @@ export const ICMP_INFO_REPLY = 16;
 export const ICMP_ADDRESS = 17;
 export const ICMP_ADDRESSREPLY = 18;
 
-export function decodeIcmpv4(ctx: DecodeContext, p: Packet, off: number, end: number, partial: boolean): void {
+/**
+ * The 8-byte header ICMP and ICMPv6 share: type, code, and the payload after it. False (and the
+ * `tooSmall` anomaly unless the datagram is a first fragment or truncated) when it is not all there.
+ */
+export function readIcmpHeader(ctx: DecodeContext, p: Packet, off: number, end: number, partial: boolean, tooSmall: number): boolean {
   const buf = p.buf;
   const avail = end - off;
-  if (avail < 8) {
-    if (avail >= 2) {
-      p.icmpType = buf[off];
-      p.icmpCode = buf[off + 1];
-    }
-    if (!partial) invalid(ctx, p, A_ICMPV4_PKT_TOO_SMALL);
-    return;
+  if (avail >= 2) {
+    p.icmpType = buf[off];
+    p.icmpCode = buf[off + 1];
   }
-  ctx.stats.icmp++;
-  const type = buf[off];
-  const code = buf[off + 1];
-  p.icmpType = type;
-  p.icmpCode = code;
+  if (avail < 8) {
+    if (!partial) invalid(ctx, p, tooSmall);
+    return false;
+  }
   p.payloadOff = off + 8;
   p.payloadLen = avail - 8;
+  return true;
+}
+
+export function decodeIcmpv4(ctx: DecodeContext, p: Packet, off: number, end: number, partial: boolean): void {
+  if (!readIcmpHeader(ctx, p, off, end, partial, A_ICMPV4_PKT_TOO_SMALL)) return;
+  ctx.stats.icmp++;
+  const buf = p.buf;
+  const avail = end - off;
+  const type = p.icmpType;
+  const code = p.icmpCode;
   let maxCode = 0;
   let error = false;
   switch (type) {

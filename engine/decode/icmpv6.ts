@@ -20,8 +20,9 @@ import {
   A_ICMPV6_UNKNOWN_TYPE,
 } from "../anomaly.ts";
 import type { Packet } from "../packet.ts";
-import { invalid, raise, u16 } from "./context.ts";
+import { raise, u16 } from "./context.ts";
 import type { DecodeContext } from "./context.ts";
+import { readIcmpHeader } from "./icmp.ts";
 
 export const ICMP6_DST_UNREACH = 1;
 export const ICMP6_PACKET_TOO_BIG = 2;
@@ -40,23 +41,12 @@ export const ND_REDIRECT = 137;
 export const MLD_V2_LISTENER_REPORT = 143;
 
 export function decodeIcmpv6(ctx: DecodeContext, p: Packet, off: number, end: number, partial: boolean): void {
+  if (!readIcmpHeader(ctx, p, off, end, partial, A_ICMPV6_PKT_TOO_SMALL)) return;
+  ctx.stats.icmpv6++;
   const buf = p.buf;
   const avail = end - off;
-  if (avail < 8) {
-    if (avail >= 2) {
-      p.icmpType = buf[off];
-      p.icmpCode = buf[off + 1];
-    }
-    if (!partial) invalid(ctx, p, A_ICMPV6_PKT_TOO_SMALL);
-    return;
-  }
-  ctx.stats.icmpv6++;
-  const type = buf[off];
-  const code = buf[off + 1];
-  p.icmpType = type;
-  p.icmpCode = code;
-  p.payloadOff = off + 8;
-  p.payloadLen = avail - 8;
+  const type = p.icmpType;
+  const code = p.icmpCode;
   let maxCode = 0;
   let error = false;
   switch (type) {
