@@ -38,6 +38,8 @@ import {
 import type { StatefulSpec } from "../policy/spec.ts";
 import { DROP_INVALID_FLAGS, DROP_NONE, DROP_OUT_OF_CONNECTION, DROP_SYN_FLOOD } from "../verdict.ts";
 
+/** Words per SYN-flood table record. */
+const SLOT_WORDS = 8;
 const WAYS = 4;
 const MAIN_FLAGS = TH_FIN | TH_SYN | TH_RST | TH_PUSH | TH_ACK | TH_URG;
 
@@ -59,12 +61,13 @@ export class StatefulChecks {
   readonly outOfConnectionOn: boolean;
   private readonly threshold: number;
   private readonly sets: number;
-  // SYN-flood table, one slot per entry: source address (4 words + version), second, count, last use
-  private readonly key: Uint32Array;
-  private readonly ver: Uint8Array;
-  private readonly second: Float64Array;
-  private readonly count: Uint32Array;
-  private readonly lastUs: Float64Array;
+  /**
+   * SYN-flood table: one 8-word (32-byte) record per entry, so a set of WAYS entries spans two cache
+   * lines: source address (words 0-3), IP version (4, 0 = empty), second (5), SYNs that second (6), and
+   * when it was last used (7, a running count of SYNs: the least recently used entry is replaced).
+   */
+  private readonly slots: Uint32Array;
+  private tick = 0;
 
   constructor(spec: StatefulSpec) {
     this.invalidFlagsOn = spec.invalidTcpFlags;
@@ -74,11 +77,7 @@ export class StatefulChecks {
       ? Math.max(WAYS, Math.ceil(Math.max(1, spec.synFloodSources) / WAYS) * WAYS)
       : 0;
     this.sets = entries / WAYS;
-    this.key = new Uint32Array(entries * 4);
-    this.ver = new Uint8Array(entries);
-    this.second = new Float64Array(entries);
-    this.count = new Uint32Array(entries);
-    this.lastUs = new Float64Array(entries);
+    this.slots = new Uint32Array(entries * SLOT_WORDS);
   }
 
   /**
@@ -118,44 +117,40 @@ export class StatefulChecks {
     h = Math.imul(h ^ a[2] ^ (h >>> 13), 0x85ebca6b);
     h = Math.imul(h ^ a[3] ^ v ^ (h >>> 16), 0xc2b2ae35);
     h ^= h >>> 16;
-    const base = ((h >>> 0) % this.sets) * WAYS;
-    const now = p.tsUs;
-    const sec = Math.floor(now / 1_000_000);
+    const s = this.slots;
+    const base = ((h >>> 0) % this.sets) * WAYS * SLOT_WORDS;
+    const sec = Math.floor(p.tsUs / 1_000_000) >>> 0;
+    const tick = (this.tick = (this.tick + 1) >>> 0);
     let slot = -1;
     let victim = -1; // an empty slot, else the least recently used one of the set
-    for (let i = base; i < base + WAYS; i++) {
-      const k = i * 4;
-      if (this.ver[i] === 0) {
-        if (victim < 0 || this.ver[victim] !== 0) victim = i;
+    for (let i = base; i < base + WAYS * SLOT_WORDS; i += SLOT_WORDS) {
+      if (s[i + 4] === 0) {
+        if (victim < 0 || s[victim + 4] !== 0) victim = i;
         continue;
       }
-      if (
-        this.key[k] === a[0] && this.key[k + 1] === a[1] && this.key[k + 2] === a[2] &&
-        this.key[k + 3] === a[3] &&
-        this.ver[i] === v
-      ) {
+      if (s[i] === a[0] && s[i + 1] === a[1] && s[i + 2] === a[2] && s[i + 3] === a[3] && s[i + 4] === v) {
         slot = i;
         break;
       }
-      if (victim < 0 || (this.ver[victim] !== 0 && this.lastUs[i] < this.lastUs[victim])) victim = i;
+      if (victim < 0 || (s[victim + 4] !== 0 && s[i + 7] < s[victim + 7])) victim = i;
     }
     if (slot < 0) {
       slot = victim;
-      const k = slot * 4;
-      this.ver[slot] = v;
-      this.key[k] = a[0];
-      this.key[k + 1] = a[1];
-      this.key[k + 2] = a[2];
-      this.key[k + 3] = a[3];
-      this.second[slot] = sec;
-      this.count[slot] = 0;
-    } else if (this.second[slot] !== sec) {
-      this.second[slot] = sec;
-      this.count[slot] = 0;
+      s[slot] = a[0];
+      s[slot + 1] = a[1];
+      s[slot + 2] = a[2];
+      s[slot + 3] = a[3];
+      s[slot + 4] = v;
+      s[slot + 5] = sec;
+      s[slot + 6] = 0;
+    } else if (s[slot + 5] !== sec) {
+      s[slot + 5] = sec;
+      s[slot + 6] = 0;
     }
-    this.lastUs[slot] = now;
-    return ++this.count[slot];
+    s[slot + 7] = tick;
+    return ++s[slot + 6];
   }
+
 }
 
 /** Neighbour discovery and DHCP keep a host on the network; the sanity checks never drop them. */
