@@ -26,6 +26,16 @@ function def(event: string, type: AnomalyType = "decode"): number {
   return defs.length - 1;
 }
 
+/**
+ * Registers an anomaly defined outside this file (app-layer parsers keep their events beside them:
+ * `export const A_HTTP_INVALID_REQUEST_CHUNK_LEN = defineAnomaly("http.invalid_request_chunk_len", "applayer")`).
+ * Call only at module load; a name already defined returns its existing code.
+ */
+export function defineAnomaly(event: string, type: AnomalyType): number {
+  for (let i = 0; i < defs.length; i++) if (defs[i].event === event) return i;
+  return def(event, type);
+}
+
 // Link layer
 export const A_PKT_TOO_SMALL = def("decoder.ethernet.pkt_too_small");
 export const A_VLAN_HEADER_TOO_SMALL = def("decoder.vlan.header_too_small");
