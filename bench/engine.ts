@@ -48,7 +48,7 @@ interface GcWindow {
 }
 
 /** Collects GC entries; counts those inside a window after the fact. */
-class GcCounter {
+export class GcCounter {
   private entries: { start: number; kind: number }[] = [];
   private obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) this.entries.push({ start: e.startTime, kind: gcKind(e) });

@@ -11,11 +11,14 @@
  * ```
  */
 import { anomalyName, anomalyType } from "./anomaly.ts";
-import { EV_ANOMALY, EV_DROP, EV_FIREWALL, EV_FLOW, type EventRing } from "./events.ts";
+import { EV_ALERT, EV_ANOMALY, EV_DROP, EV_FIREWALL, EV_FLOW, type EventRing } from "./events.ts";
+import type { RuleSet } from "./detect/ruleset.ts";
+import { alprotoName } from "./applayer/proto.ts";
 import type { FirewallRuleSpec } from "./policy/spec.ts";
 import type { CompiledPolicy } from "./policy/compiled.ts";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TUNNEL_NAMES } from "./packet.ts";
-import { dropReasonName } from "./verdict.ts";
+import { DROP_IPS_RULE, dropReasonName } from "./verdict.ts";
+import type { Signature } from "./detect/signature.ts";
 
 /** IANA protocol names as Suricata prints them in `proto`. */
 const PROTO_NAMES: Record<number, string> = {
@@ -92,9 +95,21 @@ export class EveWriter {
     this.opts = opts;
   }
 
+  private readonly ruleSets = new Map<number, RuleSet>();
+
+  /** Makes an IPS rule set's signatures known (call when a rule set is loaded). */
+  addRuleSet(rs: RuleSet): void {
+    this.ruleSets.set(rs.generation, rs);
+  }
+
   /** Makes a policy's rules known (call when a policy is set). */
   addPolicy(policy: CompiledPolicy): void {
     this.policies.set(policy.generation, policy);
+  }
+
+  /** The IPS signature a drop/alert event names. */
+  private signature(ring: EventRing, i: number): Signature | undefined {
+    return this.ruleSets.get(ring.policyGen[i])?.signatures[ring.rule[i]];
   }
 
   private firewallRule(gen: number, rule: number): FirewallRuleSpec | undefined {
@@ -119,6 +134,8 @@ export class EveWriter {
       }
       case EV_FLOW:
         return this.flowRecord(ring, i);
+      case EV_ALERT:
+        return this.alertRecord(ring, i);
       default:
         return "";
     }
@@ -184,7 +201,10 @@ export class EveWriter {
       s += `,"udplen":${ring.ipLen[i] > 0 ? ring.ipLen[i] : 0}`;
     }
     s += `,"reason":"${dropReasonName(ring.code[i])}"`;
-    if (ring.rule[i] >= 0) {
+    if (ring.code[i] === DROP_IPS_RULE) {
+      const sig = this.signature(ring, i);
+      if (sig !== undefined) s += `,"signature_id":${sig.sid},"signature":${JSON.stringify(sig.msg)}`;
+    } else if (ring.rule[i] >= 0) {
       const r = this.firewallRule(ring.policyGen[i], ring.rule[i]);
       if (r !== undefined) {
         s += `,"rule":${JSON.stringify(r.name)},"action":"${r.action}","priority":${r.priority}`;
@@ -193,9 +213,29 @@ export class EveWriter {
     return s + "}";
   }
 
+  /** Suricata's `alert` record: the packet's addressing, `alert{}` and the flow's `app_proto`. */
+  private alertRecord(ring: EventRing, i: number): string {
+    const sig = this.signature(ring, i);
+    let s = this.packetRecord(ring, i, "alert", true);
+    if (ring.flowId[i] !== 0) s += `,"direction":"${ring.dir[i] === 0 ? "to_server" : "to_client"}"`;
+    const blocked = (ring.flags[i] & 1) !== 0;
+    s += `,"alert":{"action":"${blocked ? "blocked" : "allowed"}","gid":${sig?.gid ?? 1},"signature_id":${sig?.sid ?? 0},"rev":${
+      sig?.rev ?? 0
+    },"signature":${JSON.stringify(sig?.msg ?? "")},"category":${JSON.stringify(sig?.category ?? "")},"severity":${sig?.priority ?? 3}`;
+    if (sig !== undefined && sig.metadataJson !== "") s += `,"metadata":${sig.metadataJson}`;
+    s += "}";
+    const ap = alprotoName(ring.appProto[i]);
+    if (ap !== "") s += `,"app_proto":"${ap}"`;
+    return s + "}";
+  }
+
   /** One line saying why a dropped packet was dropped: the reason, and the firewall rule's name if one decided. */
   dropSummary(ring: EventRing, i: number): string {
     const reason = dropReasonName(ring.code[i]);
+    if (ring.code[i] === DROP_IPS_RULE) {
+      const sig = this.signature(ring, i);
+      return sig === undefined ? reason : `${reason} sid ${sig.sid} "${sig.msg}"`;
+    }
     const r = ring.rule[i] >= 0 ? this.firewallRule(ring.policyGen[i], ring.rule[i]) : undefined;
     return r === undefined ? reason : `${reason} "${r.name}"`;
   }

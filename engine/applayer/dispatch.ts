@@ -1,0 +1,231 @@
+/**
+ * The app-layer dispatcher: for each flow, finds the protocol by content (parsers' probes, ports only
+ * as a tie-breaker), opens the parser's per-flow state, feeds it every in-order byte of each direction
+ * (TCP from the reassembler, UDP datagrams whole) and turns the parser's inspection points into
+ * detection runs. It is the `AppSink` parsers call and the `StreamConsumer` the reassembler calls.
+ *
+ * Protocol detection gives up after `maxProbeBytes` of a direction without a verdict (the flow becomes
+ * "failed" — Suricata's name — and is inspected as raw stream only). A parser that returns PARSE_ERROR
+ * stops being fed; one that returns PARSE_UPGRADE hands the flow to the named protocol.
+ *
+ * Hot path: no allocation; per-flow state in typed arrays indexed by flow slot.
+ *
+ * @example
+ * ```ts
+ * import { AppLayer } from "./dispatch.ts";
+ * // const app = new AppLayer(engine.flows, detector, [new DnsParser(), ...]);
+ * // engine.streamConsumer = app;
+ * ```
+ */
+import type { FlowTable } from "../flow/table.ts";
+import type { Packet } from "../packet.ts";
+import { InspectBuffers } from "../detect/buffers.ts";
+import type { Detector } from "../detect/detector.ts";
+import type { StreamConsumer } from "../stream/consumer.ts";
+import { type AppParser, type AppSink, PARSE_ERROR, PARSE_UPGRADE, type Probe, PROBE_NEED_MORE } from "./parser.ts";
+import { ALPROTO_COUNT, ALPROTO_FAILED, ALPROTO_UNKNOWN } from "./proto.ts";
+import { MAX_PACKET_ANOMALIES } from "../packet.ts";
+
+export interface ProbeEntry {
+  proto: number;
+  probe: Probe;
+  /** Ports that make this protocol the first one tried (a hint, never a verdict). */
+  ports: number[];
+  /** Transports it runs on. */
+  tcp: boolean;
+  udp: boolean;
+}
+
+const PS_DONE = 1; // parser gave up (error) for this flow
+const MAX_PROBE_CALLS = 8;
+
+export class AppLayerStats {
+  detected = 0;
+  failed = 0;
+  poolExhausted = 0;
+  parseErrors = 0;
+  gaps = 0;
+}
+
+export class AppLayer implements StreamConsumer, AppSink {
+  readonly buffers = new InspectBuffers();
+  readonly stats = new AppLayerStats();
+  private readonly flows: FlowTable;
+  private readonly detector: Detector;
+  private readonly parsers: Array<AppParser | null>;
+  private readonly probes: ProbeEntry[];
+  private readonly slot: Int32Array;
+  private readonly slotProto: Uint8Array;
+  private readonly state: Uint8Array;
+  private readonly probeCalls: Uint8Array;
+  private readonly flowIdOf: Float64Array;
+  /** The packet being processed (set by the engine before stream delivery). */
+  packet: Packet | null = null;
+  /** Flow and direction of the bytes being parsed. */
+  private curFlow = -1;
+  private curDir = 0;
+  private curProto = 0;
+  /** Whether the current packet made new in-order stream bytes per direction. */
+  newData = 0;
+
+  constructor(flows: FlowTable, detector: Detector, parsers: AppParser[], probes: ProbeEntry[]) {
+    this.flows = flows;
+    this.detector = detector;
+    this.parsers = new Array<AppParser | null>(ALPROTO_COUNT).fill(null);
+    for (const p of parsers) this.parsers[p.proto] = p;
+    this.probes = probes;
+    this.slot = new Int32Array(flows.capacity).fill(-1);
+    this.slotProto = new Uint8Array(flows.capacity);
+    this.state = new Uint8Array(flows.capacity);
+    this.probeCalls = new Uint8Array(flows.capacity * 2);
+    this.flowIdOf = new Float64Array(flows.capacity);
+  }
+
+  /** Resets per-flow state when a slot holds a new flow. */
+  private sync(flow: number): void {
+    const id = this.flows.flowId[flow];
+    if (this.flowIdOf[flow] === id) return;
+    this.release(flow);
+    this.flowIdOf[flow] = id;
+    this.state[flow] = 0;
+    this.probeCalls[2 * flow] = 0;
+    this.probeCalls[2 * flow + 1] = 0;
+  }
+
+  private release(flow: number): void {
+    const s = this.slot[flow];
+    if (s >= 0) {
+      const parser = this.parsers[this.slotProto[flow]];
+      if (parser !== null) parser.close(s);
+      this.slot[flow] = -1;
+    }
+  }
+
+  /** A UDP datagram's payload (the engine calls this; TCP bytes come through `streamData`). */
+  datagram(flow: number, dir: number, buf: Uint8Array, off: number, len: number): void {
+    if (len <= 0) return;
+    this.feed(flow, dir, buf, off, len, false);
+  }
+
+  streamData(flow: number, dir: number, buf: Uint8Array, off: number, len: number): void {
+    this.newData |= 1 << dir;
+    this.feed(flow, dir, buf, off, len, true);
+  }
+
+  streamGap(flow: number, dir: number, len: number): void {
+    this.sync(flow);
+    this.stats.gaps++;
+    const s = this.slot[flow];
+    if (s < 0) return;
+    const parser = this.parsers[this.slotProto[flow]];
+    if (parser !== null && parser.gap(s, dir, len) === PARSE_ERROR) this.state[flow] |= PS_DONE;
+  }
+
+  streamEnd(flow: number, dir: number): void {
+    this.sync(flow);
+    const s = this.slot[flow];
+    if (s < 0 || (this.state[flow] & PS_DONE) !== 0) return;
+    const parser = this.parsers[this.slotProto[flow]];
+    if (parser === null) return;
+    this.curFlow = flow;
+    this.curDir = dir;
+    this.curProto = this.slotProto[flow];
+    parser.eof(s, dir, this);
+    this.curFlow = -1;
+  }
+
+  flowEnd(flow: number): void {
+    this.release(flow);
+    this.flowIdOf[flow] = -1;
+  }
+
+  private feed(flow: number, dir: number, buf: Uint8Array, off: number, len: number, tcp: boolean): void {
+    this.sync(flow);
+    if ((this.state[flow] & PS_DONE) !== 0) return;
+    const flows = this.flows;
+    let proto = flows.appProto[flow];
+    if (proto === ALPROTO_FAILED) return;
+    if (proto === ALPROTO_UNKNOWN) {
+      proto = this.detect(flow, dir, buf, off, len, tcp);
+      if (proto <= 0) return;
+      flows.appProto[flow] = proto;
+      this.stats.detected++;
+    }
+    let s = this.slot[flow];
+    const parser = this.parsers[proto];
+    if (parser === null) return;
+    if (s < 0) {
+      s = parser.open();
+      if (s < 0) {
+        this.stats.poolExhausted++;
+        this.state[flow] |= PS_DONE;
+        return;
+      }
+      this.slot[flow] = s;
+      this.slotProto[flow] = proto;
+    }
+    this.curFlow = flow;
+    this.curDir = dir;
+    this.curProto = proto;
+    const r = parser.parse(s, dir, buf, off, len, this);
+    this.curFlow = -1;
+    if (r === PARSE_ERROR) {
+      this.stats.parseErrors++;
+      this.state[flow] |= PS_DONE;
+    } else if (r === PARSE_UPGRADE) {
+      const next = parser.upgradeTo;
+      this.release(flow);
+      flows.appProto[flow] = next > 0 ? next : ALPROTO_FAILED;
+    }
+  }
+
+  private detect(flow: number, dir: number, buf: Uint8Array, off: number, len: number, tcp: boolean): number {
+    const calls = this.probeCalls;
+    const k = 2 * flow + dir;
+    if (calls[k] >= MAX_PROBE_CALLS) return 0;
+    calls[k]++;
+    const sp = this.flows.keyPort[2 * flow];
+    const dp = this.flows.keyPort[2 * flow + 1];
+    let needMore = false;
+    // port-hinted protocols first, then the rest
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < this.probes.length; i++) {
+        const e = this.probes[i];
+        if (tcp ? !e.tcp : !e.udp) continue;
+        const hinted = e.ports.indexOf(dp) >= 0 || e.ports.indexOf(sp) >= 0;
+        if (hinted !== (pass === 0)) continue;
+        const r = e.probe(dir, buf, off, len);
+        if (r > 0) return r;
+        if (r === PROBE_NEED_MORE) needMore = true;
+      }
+    }
+    if (!needMore || calls[k] >= MAX_PROBE_CALLS) {
+      // both directions failed to identify: give up
+      if (calls[2 * flow + (dir ^ 1)] > 0 || !tcp) {
+        this.flows.appProto[flow] = ALPROTO_FAILED;
+        this.stats.failed++;
+      }
+    }
+    return 0;
+  }
+
+  // AppSink
+  tx(txId: number, dir: number, _progress: number): void {
+    const p = this.packet;
+    const flow = this.curFlow;
+    if (p === null || flow < 0) return;
+    this.detector.runTx(p, flow, dir, this.flows.flowId[flow], this.buffers, txId, this.curProto);
+  }
+
+  event(code: number): void {
+    const p = this.packet;
+    if (p === null) return;
+    if (p.anomalyCount < MAX_PACKET_ANOMALIES) p.anomalies[p.anomalyCount] = code;
+    p.anomalyCount++;
+  }
+
+  /** The direction whose bytes are being parsed (for parsers' events). */
+  get direction(): number {
+    return this.curDir;
+  }
+}

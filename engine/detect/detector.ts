@@ -1,0 +1,721 @@
+/**
+ * The detection engine's hot path: for each packet (payload / raw-stream signatures) and each app-layer
+ * transaction inspection point (sticky-buffer signatures), gather candidate signatures with the
+ * prefilter, verify them fully, keep per-flow and per-host state (flowbits, flowints, xbits,
+ * thresholds), and emit alerts. It also decides the IPS verdict: a matching `drop`/`reject` signature
+ * blocks the packet (and the rest of its flow) in prevent mode; `pass` stops inspection of the flow.
+ *
+ * No allocation per packet: candidate lists, stamps and state tables are typed arrays sized at start.
+ *
+ * @example
+ * ```ts
+ * import { Detector } from "./detector.ts";
+ * import { FlowTable } from "../flow/table.ts";
+ * import { EventRing } from "../events.ts";
+ * import { defaultEngineConfig } from "../config.ts";
+ * const ring = new EventRing(64);
+ * const flows = new FlowTable(defaultEngineConfig().flow, ring);
+ * const det = new Detector(flows, ring, { prevent: false, stateEntries: 1 << 16 });
+ * console.log(det.ruleSet); // null until setRuleSet
+ * ```
+ */
+import { EV_ALERT, type EventRing } from "../events.ts";
+import type { FlowTable } from "../flow/table.ts";
+import { TCP_CLOSED, TCP_ESTABLISHED } from "../flow/table.ts";
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "../packet.ts";
+import { ALPROTO_FAILED, alprotoMatches } from "../applayer/proto.ts";
+import { BUF_PAYLOAD, BUF_STREAM, type InspectBuffers } from "./buffers.ts";
+import { ContentInspector } from "./inspect.ts";
+import { PG_ICMP, PG_OTHER, PG_TCP, PG_UDP, type PrefilterGroup, type RuleSet } from "./ruleset.ts";
+import {
+  ACT_DROP,
+  ACT_PASS,
+  ACT_REJECT,
+  BIT_ISNOTSET,
+  BIT_ISSET,
+  BIT_SET,
+  BIT_TOGGLE,
+  BIT_UNSET,
+  type Block,
+  cmpNum,
+  FL_ESTABLISHED,
+  FL_NO_STREAM,
+  FL_NOT_ESTABLISHED,
+  FL_ONLY_STREAM,
+  FL_TOCLIENT,
+  FL_TOSERVER,
+  INT_ADD,
+  INT_ASSIGN,
+  INT_CMP,
+  INT_ISSET,
+  INT_NOTSET,
+  INT_SUB,
+  type Signature,
+  TH_BOTH,
+  TH_DETECTION_FILTER,
+  TH_LIMIT,
+  TH_THRESHOLD,
+  type ThresholdSpec,
+  TRACK_BOTH,
+  TRACK_DST,
+  TRACK_FLOW,
+  TRACK_RULE,
+  TRACK_SRC,
+} from "./signature.ts";
+import { StateTable } from "./state.ts";
+import { Transformer } from "./transform.ts";
+
+export interface DetectConfig {
+  /** IPS ("prevent"): drop/reject signatures block. IDS ("detect"): they only alert. */
+  prevent: boolean;
+  /** Entries in each state table (flowbits/flowints, thresholds, transaction alert memory). */
+  stateEntries: number;
+}
+
+/** Per-flow detection flags. */
+const DF_IPONLY_TOSERVER = 1;
+const DF_IPONLY_TOCLIENT = 2;
+const DF_PASS = 4;
+const DF_DROP = 8;
+
+const MAX_CANDIDATES = 8192;
+const NS_FLOWBIT = 1;
+const NS_FLOWINT = 2;
+const NS_TX = 3;
+
+export class DetectStats {
+  packetsInspected = 0;
+  candidates = 0;
+  verified = 0;
+  alerts = 0;
+  drops = 0;
+  prefilterOverflow = 0;
+}
+
+export class Detector {
+  ruleSet: RuleSet | null = null;
+  readonly cfg: DetectConfig;
+  readonly stats = new DetectStats();
+  private readonly flows: FlowTable;
+  private readonly ring: EventRing;
+  private readonly ci = new ContentInspector();
+  private readonly xf = new Transformer();
+  private readonly flowState: StateTable;
+  private readonly thresholds: StateTable;
+  private readonly txSeen: StateTable;
+  private readonly cand = new Int32Array(MAX_CANDIDATES);
+  private readonly hits = new Int32Array(MAX_CANDIDATES);
+  private stampGen = 1;
+  private stamp = new Uint32Array(0);
+  private readonly detFlags: Uint8Array;
+  private readonly detFlowId: Float64Array;
+
+  /** Raw stream window for the current packet (set by the caller before `runPacket`). */
+  rawBuf: Uint8Array = new Uint8Array(0);
+  rawStart = 0;
+  rawEnd = 0;
+  rawNew = 0;
+  rawStreamOffset = 0;
+  hasRaw = false;
+
+  /** Verdict for the current packet: a drop/reject signature matched in prevent mode, and which. */
+  drop = false;
+  reject = false;
+  dropSig = -1;
+
+  constructor(flows: FlowTable, ring: EventRing, cfg: DetectConfig) {
+    this.flows = flows;
+    this.ring = ring;
+    this.cfg = cfg;
+    this.flowState = new StateTable(cfg.stateEntries, flows.flowId);
+    this.thresholds = new StateTable(cfg.stateEntries, null);
+    this.txSeen = new StateTable(cfg.stateEntries, flows.flowId);
+    this.detFlags = new Uint8Array(flows.capacity);
+    this.detFlowId = new Float64Array(flows.capacity);
+  }
+
+  setRuleSet(rs: RuleSet | null): void {
+    this.ruleSet = rs;
+    if (rs !== null && this.stamp.length < rs.signatures.length) this.stamp = new Uint32Array(rs.signatures.length);
+  }
+
+  private flagsOf(flow: number): number {
+    if (flow < 0) return 0;
+    if (this.detFlowId[flow] !== this.flows.flowId[flow]) {
+      this.detFlowId[flow] = this.flows.flowId[flow];
+      this.detFlags[flow] = 0;
+    }
+    return this.detFlags[flow];
+  }
+
+  /** Whether the flow was blocked by an earlier drop (prevent mode) or passed by a pass rule. */
+  flowDropped(flow: number): boolean {
+    return (this.flagsOf(flow) & DF_DROP) !== 0;
+  }
+
+  flowPassed(flow: number): boolean {
+    return (this.flagsOf(flow) & DF_PASS) !== 0;
+  }
+
+  /** Clears the per-packet verdict; call once per packet before any run*. */
+  beginPacket(nowUs: number): void {
+    this.drop = false;
+    this.reject = false;
+    this.dropSig = -1;
+    this.hasRaw = false;
+    this.flowState.nowUs = nowUs;
+    this.thresholds.nowUs = nowUs;
+    this.txSeen.nowUs = nowUs;
+  }
+
+  private nextStamp(): number {
+    this.stampGen = (this.stampGen + 1) >>> 0;
+    if (this.stampGen === 0) {
+      this.stamp.fill(0);
+      this.stampGen = 1;
+    }
+    return this.stampGen;
+  }
+
+  /** Adds a group's candidates for buf[start,end) to `cand` from `n`; returns the new count. */
+  private gather(g: PrefilterGroup, buf: Uint8Array, start: number, end: number, n: number, gen: number): number {
+    const st = this.stamp;
+    const cand = this.cand;
+    const always = g.always;
+    for (let i = 0; i < always.length && n < MAX_CANDIDATES; i++) {
+      const s = always[i];
+      if (st[s] !== gen) {
+        st[s] = gen;
+        cand[n++] = s;
+      }
+    }
+    const sc = g.scanner;
+    if (sc === null || end <= start) return n;
+    const k = sc.scan(buf, start, end, this.hits);
+    if (sc.overflow) {
+      this.stats.prefilterOverflow++;
+      const all = g.patternSig;
+      for (let i = 0; i < all.length && n < MAX_CANDIDATES; i++) {
+        const s = all[i];
+        if (st[s] !== gen) {
+          st[s] = gen;
+          cand[n++] = s;
+        }
+      }
+      return n;
+    }
+    const map = g.patternSig;
+    for (let i = 0; i < k && n < MAX_CANDIDATES; i++) {
+      const s = map[this.hits[i]];
+      if (st[s] !== gen) {
+        st[s] = gen;
+        cand[n++] = s;
+      }
+    }
+    return n;
+  }
+
+  private sortCandidates(n: number): void {
+    const a = this.cand;
+    for (let i = 1; i < n; i++) {
+      const v = a[i];
+      let j = i - 1;
+      while (j >= 0 && a[j] > v) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = v;
+    }
+  }
+
+  /**
+   * Packet signatures for one packet: header, flow and packet tests, payload blocks against the packet
+   * payload and (TCP) the raw stream window. `flow` is -1 for packets without a flow; `dir` 0 toserver.
+   */
+  runPacket(p: Packet, flow: number, dir: number, flowId: number): void {
+    const rs = this.ruleSet;
+    if (rs === null) return;
+    const fflags = this.flagsOf(flow);
+    if ((fflags & DF_PASS) !== 0) return;
+    this.stats.packetsInspected++;
+    const proto = p.proto;
+    const g = proto === IPPROTO_TCP
+      ? PG_TCP
+      : proto === IPPROTO_UDP
+      ? PG_UDP
+      : proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6
+      ? PG_ICMP
+      : PG_OTHER;
+    const group = rs.packetGroups[g];
+    const gen = this.nextStamp();
+    let n = this.gather(group, p.buf, p.payloadOff, p.payloadOff + p.payloadLen, 0, gen);
+    if (this.hasRaw && group.scanner !== null) {
+      n = this.gather(group, this.rawBuf, this.rawStart, this.rawEnd, n, gen);
+    }
+    this.sortCandidates(n);
+    this.stats.candidates += n;
+    const sigs = rs.signatures;
+    for (let i = 0; i < n; i++) {
+      const s = sigs[this.cand[i]];
+      if (!this.headerMatches(s, p, flow, dir)) continue;
+      if (s.blocks.length === 0 && s.srcPortsAny && s.dstPortsAny && s.flowFlags === 0 && flow >= 0 && isIpOnly(s)) {
+        const bit = dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT;
+        if ((this.detFlags[flow] & bit) !== 0) continue;
+      }
+      this.stats.verified++;
+      if (!this.packetTests(s, p, flow, dir)) continue;
+      if (!this.payloadBlocks(s, p, flow)) continue;
+      if (!this.stateConditions(s, flow, flowId)) continue;
+      if (this.matched(s, p, flow, dir, flowId)) break; // pass
+    }
+    if (flow >= 0) {
+      // IP-only signatures are looked at once per direction of a flow (Suricata)
+      this.detFlags[flow] |= dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT;
+    }
+  }
+
+  /** Transaction signatures at an app-layer inspection point; `buffers` hold the transaction's views. */
+  runTx(p: Packet, flow: number, dir: number, flowId: number, b: InspectBuffers, txId: number, alproto: number): void {
+    const rs = this.ruleSet;
+    if (rs === null || !rs.hasTx) return;
+    if ((this.flagsOf(flow) & DF_PASS) !== 0) return;
+    const gen = this.nextStamp();
+    let n = 0;
+    const always = rs.txAlways;
+    for (let i = 0; i < always.length && n < MAX_CANDIDATES; i++) {
+      this.stamp[always[i]] = gen;
+      this.cand[n++] = always[i];
+    }
+    const groups = rs.txGroups;
+    for (let id = 0; id < groups.length; id++) {
+      const g = groups[id];
+      if (g === null) continue;
+      for (let v = b.first(id); v >= 0; v = b.next(v)) {
+        n = this.gather(g, b.data[v], b.start[v], b.start[v] + b.len[v], n, gen);
+      }
+    }
+    this.sortCandidates(n);
+    this.stats.candidates += n;
+    const sigs = rs.signatures;
+    for (let i = 0; i < n; i++) {
+      const s = sigs[this.cand[i]];
+      if (s.appProto !== 0 && !alprotoMatches(s.appProto, alproto)) continue;
+      if (!this.headerMatches(s, p, flow, dir)) continue;
+      if (flow >= 0 && this.txSeen.find(flow, flowId, NS_TX, txId, s.idx) >= 0) continue;
+      this.stats.verified++;
+      if (!this.packetTests(s, p, flow, dir)) continue;
+      if (!this.txTests(s, b)) continue;
+      if (!this.txBlocks(s, p, b)) continue;
+      if (!this.stateConditions(s, flow, flowId)) continue;
+      if (flow >= 0) this.txSeen.upsert(flow, flowId, NS_TX, txId, s.idx);
+      if (this.matched(s, p, flow, dir, flowId)) break;
+    }
+  }
+
+  private headerMatches(s: Signature, p: Packet, flow: number, dir: number): boolean {
+    if (s.ipProto >= 0 && s.ipProto !== p.proto) {
+      if (!(s.anyIcmp && (p.proto === IPPROTO_ICMP || p.proto === IPPROTO_ICMPV6))) return false;
+    }
+    if (s.appProto !== 0 && !s.isTx) {
+      const ap = flow >= 0 ? this.flows.appProto[flow] : 0;
+      if (!alprotoMatches(s.appProto, ap)) return false;
+    }
+    const ff = s.flowFlags;
+    if (ff !== 0) {
+      if (flow < 0) {
+        if ((ff & (FL_TOSERVER | FL_TOCLIENT | FL_ESTABLISHED)) !== 0) return false;
+      } else {
+        if ((ff & FL_TOSERVER) !== 0 && dir !== 0) return false;
+        if ((ff & FL_TOCLIENT) !== 0 && dir !== 1) return false;
+        if ((ff & (FL_ESTABLISHED | FL_NOT_ESTABLISHED)) !== 0) {
+          const est = this.established(flow, p);
+          if ((ff & FL_ESTABLISHED) !== 0 && !est) return false;
+          if ((ff & FL_NOT_ESTABLISHED) !== 0 && est) return false;
+        }
+      }
+    }
+    if (this.addrPortsMatch(s, p, false)) return true;
+    return s.bidirectional && this.addrPortsMatch(s, p, true);
+  }
+
+  private established(flow: number, p: Packet): boolean {
+    if (p.proto === IPPROTO_TCP) {
+      const st = this.flows.tcpState[flow];
+      return st >= TCP_ESTABLISHED && st !== TCP_CLOSED;
+    }
+    // other protocols: both directions seen
+    return this.flows.pkts[2 * flow] > 0 && this.flows.pkts[2 * flow + 1] > 0;
+  }
+
+  private addrPortsMatch(s: Signature, p: Packet, swap: boolean): boolean {
+    const sa = swap ? p.dst : p.src;
+    const da = swap ? p.src : p.dst;
+    const sp = swap ? p.dstPort : p.srcPort;
+    const dp = swap ? p.srcPort : p.dstPort;
+    if (!s.srcAny && !addrIn(p.ipVersion, sa, s.src4, s.src6)) return false;
+    if (!s.dstAny && !addrIn(p.ipVersion, da, s.dst4, s.dst6)) return false;
+    const ports = p.proto === IPPROTO_TCP || p.proto === IPPROTO_UDP || p.proto === 132;
+    if (!s.srcPortsAny && (!ports || !portIn(sp, s.srcPorts))) return false;
+    if (!s.dstPortsAny && (!ports || !portIn(dp, s.dstPorts))) return false;
+    return true;
+  }
+
+  private packetTests(s: Signature, p: Packet, flow: number, dir: number): boolean {
+    if (s.dsizeOp >= 0 && !cmpNum(s.dsizeOp, s.dsizeA, s.dsizeB, p.payloadLen)) return false;
+    if (s.ttlOp >= 0 && !cmpNum(s.ttlOp, s.ttlA, s.ttlB, p.ttl)) return false;
+    if (s.itypeOp >= 0 && (p.icmpType < 0 || !cmpNum(s.itypeOp, s.itypeA, s.itypeB, p.icmpType))) return false;
+    if (s.icodeOp >= 0 && (p.icmpCode < 0 || !cmpNum(s.icodeOp, s.icodeA, s.icodeB, p.icmpCode))) return false;
+    if (s.icmpId >= 0 && (p.icmpType < 0 || p.icmpId !== s.icmpId || !isEcho(p))) return false;
+    if (s.icmpSeq >= 0 && (p.icmpType < 0 || p.icmpSeq !== s.icmpSeq || !isEcho(p))) return false;
+    if (s.ipProtoOp >= 0) {
+      const ok = cmpNum(s.ipProtoOp, s.ipProtoA, s.ipProtoB, p.proto);
+      if (ok === s.ipProtoNeg) return false;
+    }
+    if (s.ack >= 0 && (p.proto !== IPPROTO_TCP || p.tcpAck !== s.ack)) return false;
+    if (s.seq >= 0 && (p.proto !== IPPROTO_TCP || p.tcpSeq !== s.seq)) return false;
+    if (s.window >= 0 && (p.proto !== IPPROTO_TCP || (p.tcpWin === s.window) === s.windowNeg)) return false;
+    if (s.ipId >= 0 && p.ipId !== s.ipId) return false;
+    if (s.tos >= 0 && (p.tos === s.tos) === s.tosNeg) return false;
+    if (s.tcpFlagsMode >= 0) {
+      if (p.proto !== IPPROTO_TCP) return false;
+      const f = p.tcpFlags & 0xff & ~s.tcpFlagsIgnore;
+      const w = s.tcpFlags;
+      switch (s.tcpFlagsMode) {
+        case 0:
+          if (f !== w) return false;
+          break;
+        case 1:
+          if ((f & w) !== w) return false;
+          break;
+        case 2:
+          if ((f & w) === 0 && w !== 0) return false;
+          break;
+        default:
+          if ((f & w) !== 0) return false;
+      }
+    }
+    if (s.fragbitsMode >= 0) {
+      const f = p.ipFlags;
+      const w = s.fragbits;
+      switch (s.fragbitsMode) {
+        case 0:
+          if (f !== w) return false;
+          break;
+        case 1:
+          if ((f & w) !== w) return false;
+          break;
+        case 2:
+          if ((f & w) === 0) return false;
+          break;
+        default:
+          if ((f & w) !== 0) return false;
+      }
+    }
+    if (s.fragoffOp >= 0 && cmpNum(s.fragoffOp, s.fragoffA, s.fragoffB, p.fragOffset) === s.fragoffNeg) return false;
+    if (s.sameip >= 0) {
+      const same = p.src[0] === p.dst[0] && p.src[1] === p.dst[1] && p.src[2] === p.dst[2] && p.src[3] === p.dst[3];
+      if (same !== (s.sameip === 1)) return false;
+    }
+    if (s.alpProto >= 0) {
+      const ap = flow >= 0 ? this.flows.appProto[flow] : 0;
+      let ok: boolean;
+      if (s.alpProto === ALPROTO_FAILED) ok = ap === ALPROTO_FAILED;
+      else ok = ap !== 0 && alprotoMatches(s.alpProto, ap);
+      if (ok === s.alpNeg) return false;
+    }
+    if (s.streamSizeSide >= 0) {
+      if (flow < 0 || p.proto !== IPPROTO_TCP) return false;
+      const t = this.flows.tcp;
+      const cli = ((t.nextSeq[2 * flow] - t.isn[2 * flow]) >>> 0);
+      const srv = ((t.nextSeq[2 * flow + 1] - t.isn[2 * flow + 1]) >>> 0);
+      const a = s.streamSizeA;
+      const b = s.streamSizeB;
+      const op = s.streamSizeOp;
+      const side = s.streamSizeSide;
+      let ok: boolean;
+      if (side === 0) ok = cmpNum(op, a, b, srv);
+      else if (side === 1) ok = cmpNum(op, a, b, cli);
+      else if (side === 2) ok = cmpNum(op, a, b, srv) && cmpNum(op, a, b, cli);
+      else ok = cmpNum(op, a, b, srv) || cmpNum(op, a, b, cli);
+      if (!ok) return false;
+    }
+    void dir;
+    return true;
+  }
+
+  private txTests(s: Signature, b: InspectBuffers): boolean {
+    if (s.dceIface !== null) {
+      if (!b.ifaceSet) return false;
+      for (let i = 0; i < 16; i++) if (b.iface[i] !== s.dceIface[i]) return false;
+      if (s.dceIfaceVerOp >= 0) {
+        const v = b.fields[1 + 1];
+        if (v !== v || !cmpNum(s.dceIfaceVerOp, s.dceIfaceVerA, s.dceIfaceVerB, v)) return false;
+      }
+    }
+    if (s.dceOpnums !== null) {
+      const op = b.fields[1];
+      if (op !== op) return false;
+      let ok = false;
+      for (let i = 0; i < s.dceOpnums.length; i += 2) if (op >= s.dceOpnums[i] && op <= s.dceOpnums[i + 1]) ok = true;
+      if (!ok) return false;
+    }
+    if (s.tlsVersions !== null) {
+      const v = b.fields[3];
+      let ok = false;
+      if (v === v) for (let i = 0; i < s.tlsVersions.length; i++) if (s.tlsVersions[i] === v) ok = true;
+      if (ok === s.tlsVersionNeg) return false;
+    }
+    return true;
+  }
+
+  /** Payload blocks of a packet signature: packet payload, else (TCP, unless no_stream) the raw stream window. */
+  private payloadBlocks(s: Signature, p: Packet, flow: number): boolean {
+    const blocks = s.blocks;
+    if (blocks.length === 0) return true;
+    const ff = s.flowFlags;
+    const canPacket = (ff & FL_ONLY_STREAM) === 0;
+    const canStream = (ff & FL_NO_STREAM) === 0 && this.hasRaw && flow >= 0;
+    if (canPacket && this.allBlocks(blocks, p.buf, p.payloadOff, p.payloadLen, 0, p.payloadLen > 0)) return true;
+    if (canStream) {
+      const start = this.rawStart;
+      const len = this.rawEnd - start;
+      if (this.allBlocks(blocks, this.rawBuf, start, len, this.rawStreamOffset, true)) {
+        // only a match that reaches into this packet's new bytes counts (older ones alerted before)
+        return this.ci.bufferOffset > this.rawNew - start;
+      }
+    }
+    return false;
+  }
+
+  private allBlocks(blocks: Block[], buf: Uint8Array, start: number, len: number, streamStart: number, present: boolean): boolean {
+    if (!present) return false;
+    for (let k = 0; k < blocks.length; k++) {
+      const blk = blocks[k];
+      if (blk.buffer !== BUF_PAYLOAD && blk.buffer !== BUF_STREAM) return false;
+      if (!this.inspectBlock(blk, buf, start, len, streamStart)) return false;
+    }
+    return true;
+  }
+
+  private inspectBlock(blk: Block, buf: Uint8Array, start: number, len: number, streamStart: number): boolean {
+    if (blk.transforms.length > 0) {
+      const out = this.xf.apply(blk, buf, start, len);
+      return this.ci.inspect(blk, this.xf.out, 0, out, 0);
+    }
+    return this.ci.inspect(blk, buf, start, len, streamStart);
+  }
+
+  private txBlocks(s: Signature, p: Packet, b: InspectBuffers): boolean {
+    const blocks = s.blocks;
+    for (let k = 0; k < blocks.length; k++) {
+      const blk = blocks[k];
+      const id = blk.buffer;
+      if (id === BUF_PAYLOAD || id === BUF_STREAM) {
+        if (!this.inspectBlock(blk, p.buf, p.payloadOff, p.payloadLen, 0)) return false;
+        continue;
+      }
+      let ok = false;
+      for (let v = b.first(id); v >= 0 && !ok; v = b.next(v)) {
+        ok = this.inspectBlock(blk, b.data[v], b.start[v], b.len[v], 0);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /** flowbits / flowint / xbits conditions. */
+  private stateConditions(s: Signature, flow: number, flowId: number): boolean {
+    const fb = s.flowbits;
+    for (let i = 0; i < fb.length; i++) {
+      const op = fb[i];
+      if (op.op !== BIT_ISSET && op.op !== BIT_ISNOTSET) continue;
+      if (flow < 0) return false;
+      const bits = op.bits;
+      let any = false;
+      let all = true;
+      for (let k = 0; k < bits.length; k++) {
+        const set = this.flowState.find(flow, flowId, NS_FLOWBIT, bits[k], 0) >= 0;
+        if (set) any = true;
+        else all = false;
+      }
+      if (op.op === BIT_ISSET) {
+        if (op.anyOf ? !any : !all) return false;
+      } else {
+        // isnotset a|b: any of them unset; a&b: all unset
+        if (op.anyOf ? all : any) return false;
+      }
+    }
+    const fi = s.flowints;
+    for (let i = 0; i < fi.length; i++) {
+      const op = fi[i];
+      if (op.op !== INT_ISSET && op.op !== INT_NOTSET && op.op !== INT_CMP) continue;
+      if (flow < 0) return false;
+      const e = this.flowState.find(flow, flowId, NS_FLOWINT, op.id, 0);
+      if (op.op === INT_ISSET && e < 0) return false;
+      if (op.op === INT_NOTSET && e >= 0) return false;
+      if (op.op === INT_CMP) {
+        if (e < 0) return false;
+        let rhs = op.value;
+        if (op.valueVar >= 0) {
+          const r = this.flowState.find(flow, flowId, NS_FLOWINT, op.valueVar, 0);
+          if (r < 0) return false;
+          rhs = this.flowState.value[r];
+        }
+        if (!cmpNum(op.cmpOp, rhs, 0, this.flowState.value[e])) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The signature matched: side effects, thresholds, alert, verdict. Returns true when inspection stops (pass). */
+  private matched(s: Signature, p: Packet, flow: number, dir: number, flowId: number): boolean {
+    if (flow >= 0) {
+      const fb = s.flowbits;
+      for (let i = 0; i < fb.length; i++) {
+        const op = fb[i];
+        for (let k = 0; k < op.bits.length; k++) {
+          const bit = op.bits[k];
+          if (op.op === BIT_SET) this.flowState.upsert(flow, flowId, NS_FLOWBIT, bit, 0);
+          else if (op.op === BIT_UNSET || op.op === BIT_TOGGLE) {
+            const e = this.flowState.find(flow, flowId, NS_FLOWBIT, bit, 0);
+            if (e >= 0) this.flowState.remove(e);
+            else if (op.op === BIT_TOGGLE) this.flowState.upsert(flow, flowId, NS_FLOWBIT, bit, 0);
+          }
+        }
+      }
+      const fi = s.flowints;
+      for (let i = 0; i < fi.length; i++) {
+        const op = fi[i];
+        if (op.op !== INT_ASSIGN && op.op !== INT_ADD && op.op !== INT_SUB) continue;
+        let v = op.value;
+        if (op.valueVar >= 0) {
+          const r = this.flowState.find(flow, flowId, NS_FLOWINT, op.valueVar, 0);
+          if (r < 0) continue;
+          v = this.flowState.value[r];
+        }
+        const existing = this.flowState.find(flow, flowId, NS_FLOWINT, op.id, 0);
+        if (op.op !== INT_ASSIGN && existing < 0) continue; // Suricata: + and - need the var set
+        const e = existing >= 0 ? existing : this.flowState.upsert(flow, flowId, NS_FLOWINT, op.id, 0);
+        const cur = this.flowState.value[e];
+        this.flowState.value[e] = op.op === INT_ASSIGN ? v : op.op === INT_ADD ? cur + v : cur - v;
+      }
+    }
+    const isPass = s.action === ACT_PASS;
+    let alert = !s.noalert;
+    if (alert && s.detectionFilter !== null) alert = this.threshold(s.detectionFilter, s, p, flow, flowId);
+    if (alert && s.threshold !== null) alert = this.threshold(s.threshold, s, p, flow, flowId);
+    const blocks = this.cfg.prevent && (s.action === ACT_DROP || s.action === ACT_REJECT);
+    if (blocks) {
+      this.drop = true;
+      if (s.action === ACT_REJECT) this.reject = true;
+      if (this.dropSig < 0) this.dropSig = s.idx;
+      if (flow >= 0) this.detFlags[flow] |= DF_DROP;
+      this.stats.drops++;
+    }
+    if (alert) {
+      const rs = this.ruleSet;
+      const ev = this.ring.pushPacket(EV_ALERT, p, flowId, dir);
+      if (ev >= 0) {
+        this.ring.rule[ev] = s.idx;
+        this.ring.policyGen[ev] = rs === null ? 0 : rs.generation;
+        this.ring.flags[ev] = blocks ? 1 : 0;
+        this.ring.appProto[ev] = flow >= 0 ? this.flows.appProto[flow] : 0;
+      }
+      this.stats.alerts++;
+    }
+    if (isPass) {
+      if (flow >= 0) this.detFlags[flow] |= DF_PASS;
+      return true;
+    }
+    return false;
+  }
+
+  /** Threshold / detection_filter bookkeeping; returns whether this match may alert. */
+  private threshold(t: ThresholdSpec, s: Signature, p: Packet, flow: number, flowId: number): boolean {
+    const tab = this.thresholds;
+    const now = tab.nowUs;
+    let e: number;
+    const key = -2 - s.idx;
+    switch (t.track) {
+      case TRACK_SRC:
+        e = tab.upsert(key, p.src[0], p.src[1], p.src[2], p.src[3]);
+        break;
+      case TRACK_DST:
+        e = tab.upsert(key, p.dst[0], p.dst[1], p.dst[2], p.dst[3]);
+        break;
+      case TRACK_BOTH:
+        e = tab.upsert(key, (p.src[0] ^ p.dst[0]) >>> 0, p.src[3] ^ p.dst[3], Math.min(p.src[0], p.dst[0]), p.src[1] ^ p.dst[1]);
+        break;
+      case TRACK_FLOW:
+        e = tab.upsert(key, flowId, flow, 0, 0);
+        break;
+      case TRACK_RULE:
+      default:
+        e = tab.upsert(key, 0, 0, 0, 0);
+    }
+    const v = tab.value;
+    const start = tab.value2;
+    if (v[e] === 0 || now - start[e] > t.secondsUs) {
+      v[e] = 0;
+      start[e] = now;
+    }
+    v[e]++;
+    const c = v[e];
+    switch (t.type) {
+      case TH_LIMIT:
+        return c <= t.count;
+      case TH_THRESHOLD:
+        if (c >= t.count) {
+          v[e] = 0;
+          start[e] = now;
+          return true;
+        }
+        return false;
+      case TH_BOTH:
+        return c === t.count;
+      case TH_DETECTION_FILTER:
+        return c > t.count;
+      default:
+        return true;
+    }
+  }
+}
+
+function isIpOnly(s: Signature): boolean {
+  return s.dsizeOp < 0 && s.ttlOp < 0 && s.itypeOp < 0 && s.icodeOp < 0 && s.tcpFlagsMode < 0 && s.flowbits.length === 0 &&
+    s.flowints.length === 0 && s.alpProto < 0 && s.appProto === 0 && s.ipProtoOp < 0 && s.ack < 0 && s.seq < 0 &&
+    s.icmpId < 0 && s.icmpSeq < 0 && s.fragbitsMode < 0 && s.ipId < 0 && s.tos < 0 && s.window < 0 && s.sameip < 0 &&
+    s.streamSizeSide < 0 && s.fragoffOp < 0 && s.threshold === null && s.detectionFilter === null;
+}
+
+function isEcho(p: Packet): boolean {
+  const t = p.icmpType;
+  return p.proto === IPPROTO_ICMP ? t === 8 || t === 0 || t === 13 || t === 14 || t === 15 || t === 16 || t === 17 || t === 18 : t === 128 || t === 129;
+}
+
+function addrIn(version: number, a: Uint32Array, r4: Uint32Array, r6: Uint32Array): boolean {
+  if (version === 4) {
+    const x = a[0];
+    for (let i = 0; i < r4.length; i += 2) if (x >= r4[i] && x <= r4[i + 1]) return true;
+    return false;
+  }
+  if (version !== 6) return false;
+  for (let i = 0; i < r6.length; i += 8) {
+    if (cmp128(a, r6, i) >= 0 && cmp128(a, r6, i + 4) <= 0) return true;
+  }
+  return false;
+}
+
+function cmp128(a: Uint32Array, r: Uint32Array, at: number): number {
+  for (let k = 0; k < 4; k++) {
+    const x = a[k];
+    const y = r[at + k];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function portIn(port: number, ranges: Uint16Array): boolean {
+  for (let i = 0; i < ranges.length; i += 2) if (port >= ranges[i] && port <= ranges[i + 1]) return true;
+  return false;
+}
