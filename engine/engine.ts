@@ -2,7 +2,7 @@
  * The inspection engine: one call per packet, a verdict back, events in a preallocated ring.
  *
  *   decode → defrag → flow lookup / TCP state → firewall (bypass, stateful checks, rules, implicit
- *   deny) → verdict (+ events)
+ *   deny) → TCP stream reassembly (when a `streamConsumer` is set) → verdict (+ events)
  *
  * `process` is the hot path: it creates no objects, arrays, strings or closures; every table it touches
  * was sized when the engine was constructed. It never throws on input: bad packets become anomalies
@@ -44,9 +44,13 @@ import {
   TH_SYN,
 } from "./packet.ts";
 import type { CompiledPolicy } from "./policy/compiled.ts";
+import type { StreamConsumer } from "./stream/consumer.ts";
+import { Reassembler } from "./stream/reassembler.ts";
+import type { Ips } from "./ips.ts";
 import {
   DROP_EXHAUSTED,
   DROP_FIREWALL_RULE,
+  DROP_IPS_RULE,
   DROP_MALFORMED,
   DROP_NONE,
   DROP_OUT_OF_POLICY,
@@ -99,6 +103,8 @@ export class EngineStats {
   statefulDropped = 0;
   malformedDropped = 0;
   logOnly = 0;
+  /** Packets blocked by IPS rules (drop/reject in prevent mode, and the rest of their flows). */
+  ipsDropped = 0;
 }
 
 export class Engine {
@@ -111,6 +117,10 @@ export class Engine {
   readonly stats = new EngineStats();
   /** The active policy; replaced as a whole by `setPolicy`. null: no policy, nothing is blocked. */
   private policy: CompiledPolicy | null = null;
+  /** The IPS stage (app-layer parsers and rules); null: none, nothing is inspected past the firewall. */
+  private ips: Ips | null = null;
+  /** TCP stream reassembly; created (with its memcap) when a stream consumer is first set. */
+  private reasm: Reassembler | null = null;
 
   /** Traffic time of the last flow sweep. */
   private lastSweepUs = 0.5;
@@ -143,6 +153,37 @@ export class Engine {
 
   get activePolicy(): CompiledPolicy | null {
     return this.policy;
+  }
+
+  /**
+   * Where reassembled TCP bytes go (the app-layer dispatcher). null (the default): no reassembly and no
+   * cost. Setting one the first time allocates the reassembler (`stream.reassembly.memcap` and the raw
+   * windows) and hooks it to flow ends (cold path).
+   */
+  get streamConsumer(): StreamConsumer | null {
+    return this.reasm === null ? null : this.reasm.consumer;
+  }
+
+  set streamConsumer(c: StreamConsumer | null) {
+    if (c !== null && this.reasm === null) {
+      this.reasm = new Reassembler(this.cfg.stream, this.flows.capacity, this.flows);
+      this.flows.endHook = this.reasm;
+    }
+    if (this.reasm !== null) this.reasm.consumer = c;
+  }
+
+  /**
+   * Installs the IPS stage (cold path): its app-layer dispatcher becomes the stream consumer. Rule sets
+   * are swapped on `ips.detector.setRuleSet` in one assignment.
+   */
+  setIps(ips: Ips | null): void {
+    this.ips = ips;
+    this.streamConsumer = ips === null ? null : ips.app;
+  }
+
+  /** The stream reassembler (raw windows, counters), null until a stream consumer was set. */
+  get reassembler(): Reassembler | null {
+    return this.reasm;
   }
 
   /** Emit EV_FLOW records when flows end (`--eve-flows`). */
@@ -305,7 +346,28 @@ export class Engine {
       if (flow >= 0) this.flows.flags[flow] |= FLOW_FW_ALLOWED;
     }
 
-    if (flow >= 0) this.flows.update(flow, p, flowDir);
+    const ips = this.ips;
+    if (ips !== null) ips.begin(p, flow);
+    if (flow >= 0) {
+      this.flows.update(flow, p, flowDir);
+      // Reassembly sees what the firewall let through, on tracked, not bypassed TCP flows, with TCP state current.
+      const r = this.reasm;
+      if (
+        r !== null && r.consumer !== null && p.proto === IPPROTO_TCP && tracked &&
+        (this.flows.flags[flow] & FLOW_BYPASS) === 0
+      ) {
+        r.onPacket(flow, flowDir, p);
+      }
+    }
+    if (ips !== null && (flow < 0 || (this.flows.flags[flow] & FLOW_BYPASS) === 0)) {
+      const v = ips.finish(p, flow, flowDir, flowId, this.reasm);
+      if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
+      if (v !== VERDICT_PASS) {
+        st.ipsDropped++;
+        const rs = ips.detector.ruleSet;
+        return this.drop(p, DROP_IPS_RULE, ips.detector.dropSig, rs === null ? 0 : rs.generation, flowId, flowDir);
+      }
+    } else if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
     st.passed++;
     return VERDICT_PASS;
   }

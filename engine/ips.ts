@@ -32,8 +32,8 @@ export class Ips {
   }
 
   /** Before reassembly: the packet parsers' inspection points will refer to. */
-  begin(p: Packet): void {
-    this.detector.beginPacket(p.tsUs);
+  begin(p: Packet, flow: number): void {
+    this.detector.beginPacket(p.tsUs, flow);
     this.app.packet = p;
     this.app.newData = 0;
   }

@@ -118,6 +118,8 @@ export class Detector {
   rawStreamOffset = 0;
   hasRaw = false;
 
+  private tcpStateBefore = 0;
+
   /** Verdict for the current packet: a drop/reject signature matched in prevent mode, and which. */
   drop = false;
   reject = false;
@@ -158,7 +160,10 @@ export class Detector {
   }
 
   /** Clears the per-packet verdict; call once per packet before any run*. */
-  beginPacket(nowUs: number): void {
+  beginPacket(nowUs: number, flow: number): void {
+    // Suricata counts a TCP packet as "established" only when the session was before it (the ACK
+    // completing the handshake is not).
+    this.tcpStateBefore = flow >= 0 ? this.flows.tcpState[flow] : 0;
     this.drop = false;
     this.reject = false;
     this.dropSig = -1;
@@ -340,7 +345,7 @@ export class Detector {
 
   private established(flow: number, p: Packet): boolean {
     if (p.proto === IPPROTO_TCP) {
-      const st = this.flows.tcpState[flow];
+      const st = this.tcpStateBefore;
       return st >= TCP_ESTABLISHED && st !== TCP_CLOSED;
     }
     // other protocols: both directions seen
@@ -682,10 +687,18 @@ export class Detector {
 }
 
 function isIpOnly(s: Signature): boolean {
-  return s.dsizeOp < 0 && s.ttlOp < 0 && s.itypeOp < 0 && s.icodeOp < 0 && s.tcpFlagsMode < 0 && s.flowbits.length === 0 &&
+  return s.dsizeOp < 0 && s.ttlOp < 0 && s.itypeOp < 0 && s.icodeOp < 0 && s.tcpFlagsMode < 0 && onlySetsFlowbits(s) &&
     s.flowints.length === 0 && s.alpProto < 0 && s.appProto === 0 && s.ipProtoOp < 0 && s.ack < 0 && s.seq < 0 &&
     s.icmpId < 0 && s.icmpSeq < 0 && s.fragbitsMode < 0 && s.ipId < 0 && s.tos < 0 && s.window < 0 && s.sameip < 0 &&
     s.streamSizeSide < 0 && s.fragoffOp < 0 && s.threshold === null && s.detectionFilter === null;
+}
+
+function onlySetsFlowbits(s: Signature): boolean {
+  for (let i = 0; i < s.flowbits.length; i++) {
+    const op = s.flowbits[i].op;
+    if (op === BIT_ISSET || op === BIT_ISNOTSET) return false;
+  }
+  return true;
 }
 
 function isEcho(p: Packet): boolean {
