@@ -6,8 +6,10 @@ import { writeFileSync } from "node:fs";
 import { readAll } from "../datapath/pcap/reader.ts";
 import { flowTableMemory, runWorkload, type FlowMemoryResult, type WorkloadResult } from "./engine.ts";
 import { firewall64, type Workload } from "./workloads.ts";
+import { runBenchIps } from "./ips-cli.ts";
 
 export const BENCH_USAGE = `usage: tsugi bench engine [options]
+       tsugi bench ips [options]      (tsugi bench ips --help)
 
 Measures Engine.process per workload next to a baseline loop over the same packets (same run), and
 the memory of a 1,000,000-flow table.
@@ -111,8 +113,9 @@ export async function runBench(args: string[]): Promise<number> {
     console.log(BENCH_USAGE);
     return what === undefined ? 2 : 0;
   }
+  if (what === "ips") return await runBenchIps(rest);
   if (what !== "engine") {
-    console.error(`tsugi bench: unknown benchmark "${what}" (have: engine)`);
+    console.error(`tsugi bench: unknown benchmark "${what}" (have: engine, ips)`);
     return 2;
   }
   if (rest.includes("-h") || rest.includes("--help")) {

@@ -65,6 +65,21 @@ export interface FlowConfig {
 export interface StreamConfig {
   /** Pick up TCP connections whose handshake was not seen. */
   midstream: boolean;
+  /**
+   * Bytes of out-of-order TCP data held at once over all flows (`stream.reassembly.memcap`); allocated
+   * when a stream consumer is first set. Beyond it held data is lost and later delivered as a gap.
+   */
+  reassemblyMemcap: number;
+  /** Bytes reassembled per flow direction (`stream.reassembly.depth`, 0 = unlimited); past it, nothing more. */
+  reassemblyDepth: number;
+  /** Whose bytes win when TCP segments overlap (`stream.reassembly.policy`), as the protected host would. */
+  overlapPolicy: TargetPolicy;
+  /** Bytes of history a raw stream window keeps before a packet's new bytes (0: no raw windows). */
+  rawWindow: number;
+  /** Bytes of raw-window history over all flow directions (`stream.reassembly.raw-memcap`). */
+  rawMemcap: number;
+  /** Out-of-order segments held per flow direction at most (bounds the work of one insert). */
+  maxHeldSegments: number;
 }
 
 export interface EngineConfig {
@@ -105,7 +120,15 @@ export function defaultEngineConfig(): EngineConfig {
       emergency: t(10, 100, 5, 20, 10),
       expirePerPacket: 8,
     },
-    stream: { midstream: false },
+    stream: {
+      midstream: false,
+      reassemblyMemcap: 64 * 1024 * 1024,
+      reassemblyDepth: 1024 * 1024,
+      overlapPolicy: "bsd",
+      rawWindow: 4096,
+      rawMemcap: 16 * 1024 * 1024,
+      maxHeldSegments: 1024,
+    },
     checksums: "auto",
     eventRingSize: 4096,
     exhaustion: "closed",
@@ -121,11 +144,45 @@ export function applySetting(cfg: EngineConfig, key: string, value: string): str
   const bool = (v: string): boolean | undefined =>
     v === "true" || v === "yes" || v === "1" ? true : v === "false" || v === "no" || v === "0" ? false : undefined;
   const int = (v: string): number | undefined => (/^\d+$/.test(v) ? Number(v) : undefined);
+  // Suricata's sizes: "4096", "64kb", "1mb", "2gb" (powers of 1024).
+  const size = (v: string): number | undefined => {
+    const m = /^(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(v.trim());
+    if (m === null) return undefined;
+    const u = (m[2] ?? "b").toLowerCase()[0];
+    return Number(m[1]) * (u === "k" ? 1024 : u === "m" ? 1024 ** 2 : u === "g" ? 1024 ** 3 : 1);
+  };
   switch (key) {
     case "stream.midstream": {
       const b = bool(value);
       if (b === undefined) return `${key}: expected true or false, got "${value}"`;
       cfg.stream.midstream = b;
+      return "";
+    }
+    case "stream.reassembly.memcap":
+    case "stream.reassembly.raw-memcap": {
+      const n = size(value);
+      if (n === undefined) return `${key}: expected a size (bytes, or with kb/mb/gb), got "${value}"`;
+      if (key === "stream.reassembly.memcap") cfg.stream.reassemblyMemcap = n;
+      else cfg.stream.rawMemcap = n;
+      return "";
+    }
+    case "stream.reassembly.depth": {
+      const n = size(value);
+      if (n === undefined) return `${key}: expected a size (bytes, or with kb/mb/gb; 0 = unlimited), got "${value}"`;
+      cfg.stream.reassemblyDepth = n;
+      return "";
+    }
+    case "stream.reassembly.raw-window": {
+      const n = size(value);
+      if (n === undefined) return `${key}: expected a size (bytes, or with kb/mb/gb; 0 = none), got "${value}"`;
+      cfg.stream.rawWindow = n;
+      return "";
+    }
+    case "stream.reassembly.policy": {
+      if (!(TARGET_POLICIES as readonly string[]).includes(value)) {
+        return `${key}: expected one of first, last, bsd, linux, windows, solaris, got "${value}"`;
+      }
+      cfg.stream.overlapPolicy = value as TargetPolicy;
       return "";
     }
     case "flow.memcap-flows":

@@ -524,6 +524,13 @@ function compileOne(
     s.streamSizeA = pt.streamSize.cmp.a;
     s.streamSizeB = pt.streamSize.cmp.b;
   }
+  if (pt.streamSizeMore && pt.streamSizeMore.length > 0) {
+    throw new CompileError("unsupported keyword: stream_size (several)", "more than one stream_size in a rule is not supported");
+  }
+  if (pt.sslState) {
+    s.sslStateAny = pt.sslState.anyOf;
+    s.sslStateNone = pt.sslState.noneOf;
+  }
   if (pt.appLayerProtocol) {
     s.alpProto = pt.appLayerProtocol.proto;
     s.alpNeg = pt.appLayerProtocol.negated;
@@ -573,7 +580,7 @@ function compileOne(
   s.blocks = blocks;
   s.varCount = vars.size;
   s.isTx = blocks.some((b) => b.buffer !== BUF_PAYLOAD) || s.dceIface !== null || s.dceOpnums !== null ||
-    s.tlsVersions !== null;
+    s.tlsVersions !== null || s.sslStateAny >= 0;
 
   for (const f of r.flowbits) {
     if (f.op === "noalert") continue;

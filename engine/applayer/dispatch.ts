@@ -65,6 +65,8 @@ export class AppLayer implements StreamConsumer, AppSink {
   private curFlow = -1;
   private curDir = 0;
   private curProto = 0;
+  /** Re-entry guard for upgrades (a piece is handed on at most twice). */
+  private depth = 0;
   /** Whether the current packet made new in-order stream bytes per direction. */
   newData = 0;
 
@@ -173,9 +175,20 @@ export class AppLayer implements StreamConsumer, AppSink {
       this.stats.parseErrors++;
       this.state[flow] |= PS_DONE;
     } else if (r === PARSE_UPGRADE) {
+      // the rest of this piece belongs to the new protocol (TLS after STARTTLS, HTTP/2 after h2c,
+      // whatever follows CONNECT: detected again)
       const next = parser.upgradeTo;
+      const at = parser.upgradeAt;
       this.release(flow);
-      flows.appProto[flow] = next > 0 ? next : ALPROTO_FAILED;
+      flows.appProto[flow] = next;
+      this.probeCalls[2 * flow] = 0;
+      this.probeCalls[2 * flow + 1] = 0;
+      const end = off + len;
+      if (at >= off && at < end && this.depth < 2) {
+        this.depth++;
+        this.feed(flow, dir, buf, at, end - at, tcp);
+        this.depth--;
+      }
     }
   }
 

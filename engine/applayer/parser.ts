@@ -68,8 +68,10 @@ export interface AppSink {
 export interface AppParser {
   /** ALPROTO_* this parser handles. */
   readonly proto: number;
-  /** Set by `parse` when it returns PARSE_UPGRADE: the ALPROTO_* the flow continues as. */
+  /** Set by `parse` when it returns PARSE_UPGRADE: the ALPROTO_* the flow continues as (0: detect again). */
   upgradeTo: number;
+  /** With PARSE_UPGRADE: the offset in that call's `buf` where the new protocol's bytes begin. */
+  upgradeAt: number;
   /** Takes a per-flow state slot from the pool; -1 when the pool is exhausted. */
   open(): number;
   /** Returns a slot to the pool (the flow ended). */

@@ -13,13 +13,18 @@
  */
 import type { ProbeEntry } from "./dispatch.ts";
 import type { AppParser } from "./parser.ts";
+import { ALPROTO_HTTP1 } from "./proto.ts";
+import { Http1Parser } from "./http1/parser.ts";
+import { probeHttp1 } from "./http1/probe.ts";
 
 /** Every parser, with default pool sizes. */
 export function defaultParsers(): AppParser[] {
-  return [];
+  return [new Http1Parser()];
 }
 
 /** Content probes, with the ports that make each one tried first. */
 export function defaultProbes(): ProbeEntry[] {
-  return [];
+  return [
+    { proto: ALPROTO_HTTP1, probe: probeHttp1, ports: [80, 8080, 8000, 3128], tcp: true, udp: false },
+  ];
 }

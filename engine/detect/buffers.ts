@@ -87,7 +87,8 @@ export const BUF_SMTP_HELO = 53;
 export const BUF_SMTP_MAIL_FROM = 54;
 export const BUF_SMTP_RCPT_TO = 55; // multi
 export const BUF_BASE64_DATA = 56; // filled by detection (`base64_decode` then `base64_data`)
-export const BUF_COUNT = 57;
+export const BUF_RDP_CHANNEL = 57; // multi: each static virtual channel name the client requests (MCS Connect Initial), e.g. "MS_T120"
+export const BUF_COUNT = 58;
 
 /** Rule-language names of the sticky buffers, canonical (dotted) first, then legacy spellings. */
 const NAMES: ReadonlyArray<readonly [string, number]> = [
@@ -185,6 +186,7 @@ const NAMES: ReadonlyArray<readonly [string, number]> = [
   ["smtp.mail_from", BUF_SMTP_MAIL_FROM],
   ["smtp.rcpt_to", BUF_SMTP_RCPT_TO],
   ["base64_data", BUF_BASE64_DATA],
+  ["rdp.channel", BUF_RDP_CHANNEL],
 ];
 
 const BY_NAME = new Map<string, number>(NAMES);
@@ -217,7 +219,9 @@ export const FIELD_DNS_RRTYPE = 4; // first question's type
 export const FIELD_DNS_OPCODE = 5;
 export const FIELD_SMB_COMMAND = 6;
 export const FIELD_FILE_SIZE = 7; // size of the file being carried, when known
-export const FIELD_COUNT = 8;
+/** TLS handshake messages seen so far on the flow: 1 client_hello, 2 server_hello, 4 client_keyx, 8 server_keyx. */
+export const FIELD_TLS_STATE = 8;
+export const FIELD_COUNT = 9;
 
 /** Views a single inspection: at most this many (buffer, range) pairs at once. */
 export const MAX_VIEWS = 512;

@@ -24,7 +24,7 @@ import type { FlowTable } from "../flow/table.ts";
 import { TCP_CLOSED, TCP_ESTABLISHED } from "../flow/table.ts";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "../packet.ts";
 import { ALPROTO_FAILED, alprotoMatches } from "../applayer/proto.ts";
-import { BUF_PAYLOAD, BUF_STREAM, type InspectBuffers } from "./buffers.ts";
+import { BUF_PAYLOAD, BUF_STREAM, FIELD_TLS_STATE, type InspectBuffers } from "./buffers.ts";
 import { ContentInspector } from "./inspect.ts";
 import { PG_ICMP, PG_OTHER, PG_TCP, PG_UDP, type PrefilterGroup, type RuleSet } from "./ruleset.ts";
 import {
@@ -463,6 +463,12 @@ export class Detector {
       let ok = false;
       for (let i = 0; i < s.dceOpnums.length; i += 2) if (op >= s.dceOpnums[i] && op <= s.dceOpnums[i + 1]) ok = true;
       if (!ok) return false;
+    }
+    if (s.sslStateAny >= 0) {
+      const st = b.fields[FIELD_TLS_STATE];
+      if (st !== st) return false;
+      if (s.sslStateAny !== 0 && (st & s.sslStateAny) === 0) return false;
+      if ((st & s.sslStateNone) !== 0) return false;
     }
     if (s.tlsVersions !== null) {
       const v = b.fields[3];

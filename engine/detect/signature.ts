@@ -324,6 +324,9 @@ export class Signature {
   dceOpnums: Int32Array | null = null; // ranges lo,hi
   tlsVersions: Int32Array | null = null;
   tlsVersionNeg = false;
+  /** ssl_state: any of these bits (0: no requirement) and none of those. -1: no ssl_state. */
+  sslStateAny = -1;
+  sslStateNone = 0;
 
   blocks: Block[] = [];
   /** True when any block inspects an app-layer buffer: the signature runs per transaction. */

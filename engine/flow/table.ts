@@ -104,9 +104,16 @@ export interface FlowTableStats {
   reused: number;
 }
 
+/** Told about every flow that ends (timeout, eviction, port reuse, flush) before its slot is reused. */
+export interface FlowEndHook {
+  flowEnded(idx: number): void;
+}
+
 export class FlowTable {
   /** Emit EV_FLOW records (for --eve-flows) when a flow ends. */
   logFlows = false;
+  /** Called for every flow that ends, before its slot is freed (the stream reassembler flushes there). */
+  endHook: FlowEndHook | null = null;
   /** Direction of the packet last passed to `lookup` / `create`: DIR_TOSERVER or DIR_TOCLIENT. */
   dir = DIR_TOSERVER;
   /** The current time (µs) as the last packet or `expire` call gave it; read by sweeps and inserts. */
@@ -625,6 +632,7 @@ export class FlowTable {
    */
   private end(i: number, reason: number): boolean {
     if (this.logFlows && !this.writeRecord(i, reason)) return false;
+    if (this.endHook !== null) this.endHook.flowEnded(i);
     this.remove(i);
     this.stats.ended++;
     return true;

@@ -1,0 +1,204 @@
+/**
+ * ET Open's distinct pcre patterns: every one must compile (or fail for a listed reason), and where JS
+ * RegExp has PCRE's semantics our engine must give the same match (start, end and groups) on random
+ * latin-1 subjects — both random noise and strings generated from the pattern itself, so most runs match.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fc from "fast-check";
+import { etPcrePatterns } from "../../../bench/regex-corpus.ts";
+import type { EtPcre } from "../../../bench/regex-corpus.ts";
+import { compileRegex, RegexError } from "./regex.ts";
+import type { Regex } from "./regex.ts";
+import { parseRegex, setHas } from "./syntax.ts";
+import type { Node } from "./syntax.ts";
+
+const pats = etPcrePatterns();
+
+test("every distinct ET Open pcre pattern compiles", () => {
+  if (pats === null) return;
+  assert.ok(pats.length > 3000, `found ${pats.length} patterns`);
+  const failures: string[] = [];
+  for (const p of pats) {
+    try {
+      compileRegex(p.pattern, p.flags);
+    } catch (e) {
+      if (!(e instanceof RegexError)) throw e;
+      failures.push(`${p.value}: ${e.message}`);
+    }
+  }
+  assert.equal(failures, [], "patterns that fail to compile");
+});
+
+// Constructs whose meaning differs between PCRE and JS (or that JS lacks): such patterns are checked
+// by the targeted tests in regex.test.ts instead.
+const JS_DIFFERS =
+  /\\[xX]\{|\\[AzZGhHvVRQEeaNkgoc]|\(\?[imsxU-]|\(\?>|[*+?}]\+|\[:|\\0|\\[1-9]\d|\(\?#|\\x[0-9a-fA-F](?![0-9a-fA-F])|\\[bB][*+?{]/;
+
+const ALLOWED_BASE = "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A string the pattern is likely to match (lookarounds and back references are approximated). */
+function sample(n: Node, rnd: () => number, allowed: string, out: string[]): void {
+  switch (n.t) {
+    case "set": {
+      const members: string[] = [];
+      for (const ch of allowed) if (setHas(n.bits, ch.charCodeAt(0))) members.push(ch);
+      out.push(members.length ? members[Math.floor(rnd() * members.length)] : "x");
+      return;
+    }
+    case "cat":
+      for (const it of n.items) sample(it, rnd, allowed, out);
+      return;
+    case "alt":
+      sample(n.items[Math.floor(rnd() * n.items.length)], rnd, allowed, out);
+      return;
+    case "group":
+    case "atomic":
+      sample(n.body, rnd, allowed, out);
+      return;
+    case "repeat": {
+      const hi = n.max === -1 ? n.min + 3 : Math.min(n.max, n.min + 3);
+      const k = n.min + Math.floor(rnd() * (hi - n.min + 1));
+      for (let i = 0; i < k; i++) sample(n.body, rnd, allowed, out);
+      return;
+    }
+    case "look":
+      if (!n.negated && !n.behind && rnd() < 0.5) {
+        const tmp: string[] = [];
+        sample(n.body, rnd, allowed, tmp);
+        out.push(...tmp);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** Whether group positions are comparable with JS (JS resets captures in each repetition). */
+function groupsComparable(n: Node, inRepeat: boolean): boolean {
+  switch (n.t) {
+    case "group":
+      if (n.index > 0 && inRepeat) return false;
+      return groupsComparable(n.body, inRepeat);
+    case "cat":
+    case "alt":
+      return n.items.every((i) => groupsComparable(i, inRepeat));
+    case "repeat":
+      return groupsComparable(n.body, inRepeat || n.max !== 1);
+    case "look":
+      return groupsComparable(n.body, inRepeat || n.negated);
+    case "atomic":
+      return groupsComparable(n.body, inRepeat);
+    default:
+      return true;
+  }
+}
+
+interface Case {
+  p: EtPcre;
+  js: RegExp;
+  re: Regex;
+  ast: Node;
+  allowed: string;
+  groups: boolean;
+  noFinalNewline: boolean;
+}
+
+function prepare(p: EtPcre): Case | null {
+  const f = p.flags;
+  if (f.extended || f.ungreedy || JS_DIFFERS.test(p.pattern)) return null;
+  let js: RegExp;
+  try {
+    js = new RegExp(p.pattern.replace(/\(\?P</g, "(?<"), `d${f.caseless ? "i" : ""}${f.dotAll ? "s" : ""}${f.multiline ? "m" : ""}${f.anchored ? "y" : ""}`);
+  } catch {
+    return null;
+  }
+  const re = compileRegex(p.pattern, { ...p.flags, captures: true });
+  const ast = parseRegex(p.pattern, p.flags).root;
+  let allowed = ALLOWED_BASE;
+  // JS '.' and multiline '^$' treat \r as a line end; PCRE (newline = LF) does not.
+  if (f.multiline || (!f.dotAll && /(^|[^\\])\./.test(p.pattern))) allowed = allowed.replace("\r", "");
+  // Latin-1 high bytes only where neither folding nor \s could differ.
+  if (!f.caseless && !/\\[sSwWdD]|\[\^|\\W/.test(p.pattern)) allowed += "\x80\xa0\xc9\xe9\xff";
+  return {
+    p,
+    js,
+    re,
+    ast,
+    allowed,
+    groups: groupsComparable(ast, false),
+    noFinalNewline: (!f.dollarEndOnly && p.pattern.includes("$")) || !!f.multiline,
+  };
+}
+
+let lastMatched = false;
+
+function compare(c: Case, subject: string): string | null {
+  if (c.noFinalNewline && subject.endsWith("\n")) subject += "x";
+  const buf = Uint8Array.from(subject, (ch) => ch.charCodeAt(0));
+  c.js.lastIndex = 0;
+  const m = c.js.exec(subject);
+  const ok = c.re.exec(buf, 0, buf.length);
+  lastMatched = ok;
+  const want = m ? `${m.index}-${m.index + m[0].length}` : "none";
+  const got = ok ? `${c.re.matchStart}-${c.re.matchEnd}` : "none";
+  if (c.re.budgetExceeded > 0) return null; // not a semantic difference; counted separately
+  if (want !== got) return `match ${got}, JS ${want}`;
+  if (m && c.groups && m.indices) {
+    for (let g = 1; g < m.indices.length; g++) {
+      const jsg = m.indices[g];
+      const js = jsg ? `${jsg[0]}-${jsg[1]}` : "unset";
+      const ours = c.re.groupStart[g] < 0 ? "unset" : `${c.re.groupStart[g]}-${c.re.groupEnd[g]}`;
+      if (js !== ours) return `group ${g} ${ours}, JS ${js}`;
+    }
+  }
+  return null;
+}
+
+test("differential against JS RegExp on ET patterns (random and generated subjects)", () => {
+  if (pats === null) return;
+  const cases = pats.map(prepare).filter((c): c is Case => c !== null);
+  assert.ok(cases.length > 2000, `only ${cases.length} patterns comparable with JS`);
+  let runs = 0, matches = 0;
+  const mismatches: string[] = [];
+  for (const c of cases) {
+    const chars = fc.constantFrom(...c.allowed);
+    const noise = fc.array(chars, { maxLength: 12 }).map((a) => a.join(""));
+    const subject = fc.tuple(noise, fc.integer(), noise, fc.boolean(), noise).map(([pre, seed, mid, twice, post]) => {
+      const out: string[] = [];
+      const rnd = mulberry(seed);
+      sample(c.ast, rnd, c.allowed, out);
+      const gen = out.join("");
+      return pre + gen + mid + (twice ? gen : "") + post;
+    });
+    const found = fc.check(
+      fc.property(fc.oneof({ weight: 4, arbitrary: subject }, { weight: 1, arbitrary: noise }), (s) => {
+        runs++;
+        const diff = compare(c, s);
+        if (lastMatched) matches++;
+        return diff === null;
+      }),
+      { numRuns: 24, seed: 42 },
+    );
+    if (found.failed) {
+      const s = found.counterexample![0] as string;
+      mismatches.push(`${c.p.value} on ${JSON.stringify(s)}: ${compare(c, s)}`);
+    }
+  }
+  console.log(`regex differential: ${cases.length} patterns, ${runs} subjects, ${mismatches.length} mismatching patterns`);
+  assert.ok(matches > runs / 4, `too few subjects matched (${matches}/${runs}): generator is not exercising matches`);
+  assert.equal(mismatches.slice(0, 20), [], `${mismatches.length} patterns differ from JS`);
+});
+
+test.run();
