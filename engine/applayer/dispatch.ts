@@ -200,6 +200,7 @@ export class AppLayer implements StreamConsumer, AppSink {
     const sp = this.flows.keyPort[2 * flow];
     const dp = this.flows.keyPort[2 * flow + 1];
     let needMore = false;
+    let hintedUndecided = 0;
     // port-hinted protocols first, then the rest
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < this.probes.length; i++) {
@@ -209,9 +210,15 @@ export class AppLayer implements StreamConsumer, AppSink {
         if (hinted !== (pass === 0)) continue;
         const r = e.probe(dir, buf, off, len);
         if (r > 0) return r;
-        if (r === PROBE_NEED_MORE) needMore = true;
+        if (r === PROBE_NEED_MORE) {
+          needMore = true;
+          if (hinted && hintedUndecided === 0) hintedUndecided = e.proto;
+        }
       }
     }
+    // Content that fits several protocols (an FTP and an SMTP greeting are both "220 ..."): the port
+    // decides once enough bytes were seen to rule the others out.
+    if (hintedUndecided !== 0 && len >= 16) return hintedUndecided;
     if (!needMore || calls[k] >= MAX_PROBE_CALLS) {
       // both directions failed to identify: give up
       if (calls[2 * flow + (dir ^ 1)] > 0 || !tcp) {

@@ -26,7 +26,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } f
 import { ALPROTO_FAILED, alprotoMatches } from "../applayer/proto.ts";
 import { BUF_PAYLOAD, BUF_STREAM, FIELD_TLS_STATE, type InspectBuffers } from "./buffers.ts";
 import { ContentInspector } from "./inspect.ts";
-import { PG_ICMP, PG_OTHER, PG_TCP, PG_UDP, type PrefilterGroup, type RuleSet } from "./ruleset.ts";
+import { type AddressIndex, PG_ICMP, PG_OTHER, PG_TCP, PG_UDP, type PrefilterGroup, type RuleSet } from "./ruleset.ts";
 import {
   ACT_DROP,
   ACT_PASS,
@@ -253,9 +253,20 @@ export class Detector {
       : PG_OTHER;
     const group = rs.packetGroups[g];
     const gen = this.nextStamp();
-    let n = this.gather(group, p.buf, p.payloadOff, p.payloadOff + p.payloadLen, 0, gen);
-    if (this.hasRaw && group.scanner !== null) {
-      n = this.gather(group, this.rawBuf, this.rawStart, this.rawEnd, n, gen);
+    let n = 0;
+    // IP-only signatures: once per direction of a flow (every packet without a flow), found by address
+    const ipOnlyDue = flow < 0 || (fflags & (dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT)) === 0;
+    if (ipOnlyDue) n = this.gatherIpOnly(rs, p, n, gen);
+    if (this.hasRaw) {
+      // new stream bytes plus enough history for a pattern to straddle the boundary
+      let from = this.rawNew - rs.maxPatternLength;
+      if (from < this.rawStart) from = this.rawStart;
+      n = this.gather(group, this.rawBuf, from, this.rawEnd, n, gen);
+      if (p.payloadLen !== this.rawEnd - this.rawNew) {
+        n = this.gather(group, p.buf, p.payloadOff, p.payloadOff + p.payloadLen, n, gen);
+      }
+    } else {
+      n = this.gather(group, p.buf, p.payloadOff, p.payloadOff + p.payloadLen, n, gen);
     }
     this.sortCandidates(n);
     this.stats.candidates += n;
@@ -263,10 +274,6 @@ export class Detector {
     for (let i = 0; i < n; i++) {
       const s = sigs[this.cand[i]];
       if (!this.headerMatches(s, p, flow, dir)) continue;
-      if (s.blocks.length === 0 && s.srcPortsAny && s.dstPortsAny && s.flowFlags === 0 && flow >= 0 && isIpOnly(s)) {
-        const bit = dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT;
-        if ((this.detFlags[flow] & bit) !== 0) continue;
-      }
       this.stats.verified++;
       if (!this.packetTests(s, p, flow, dir)) continue;
       if (!this.payloadBlocks(s, p, flow)) continue;
@@ -277,6 +284,41 @@ export class Detector {
       // IP-only signatures are looked at once per direction of a flow (Suricata)
       this.detFlags[flow] |= dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT;
     }
+  }
+
+  /** Adds the IP-only signatures whose address sets contain the packet's addresses. */
+  private gatherIpOnly(rs: RuleSet, p: Packet, n: number, gen: number): number {
+    const ix = rs.ipOnly;
+    n = this.addList(ix.always, 0, ix.always.length, n, gen);
+    if (p.ipVersion !== 4) return this.addList(ix.v6, 0, ix.v6.length, n, gen);
+    n = this.lookupIndex(ix.byDst, p.dst[0], n, gen);
+    return this.lookupIndex(ix.bySrc, p.src[0], n, gen);
+  }
+
+  private lookupIndex(ix: AddressIndex, addr: number, n: number, gen: number): number {
+    const b = ix.bounds;
+    // the last boundary <= addr
+    let lo = 0;
+    let hi = b.length - 1;
+    if (hi < 0 || addr < b[0]) return n;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (b[mid] <= addr) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.addList(ix.sigs, ix.start[lo], ix.start[lo + 1], n, gen);
+  }
+
+  private addList(list: Int32Array, from: number, to: number, n: number, gen: number): number {
+    const st = this.stamp;
+    for (let i = from; i < to && n < MAX_CANDIDATES; i++) {
+      const s = list[i];
+      if (st[s] !== gen) {
+        st[s] = gen;
+        this.cand[n++] = s;
+      }
+    }
+    return n;
   }
 
   /** Transaction signatures at an app-layer inspection point; `buffers` hold the transaction's views. */
@@ -690,21 +732,6 @@ export class Detector {
         return true;
     }
   }
-}
-
-function isIpOnly(s: Signature): boolean {
-  return s.dsizeOp < 0 && s.ttlOp < 0 && s.itypeOp < 0 && s.icodeOp < 0 && s.tcpFlagsMode < 0 && onlySetsFlowbits(s) &&
-    s.flowints.length === 0 && s.alpProto < 0 && s.appProto === 0 && s.ipProtoOp < 0 && s.ack < 0 && s.seq < 0 &&
-    s.icmpId < 0 && s.icmpSeq < 0 && s.fragbitsMode < 0 && s.ipId < 0 && s.tos < 0 && s.window < 0 && s.sameip < 0 &&
-    s.streamSizeSide < 0 && s.fragoffOp < 0 && s.threshold === null && s.detectionFilter === null;
-}
-
-function onlySetsFlowbits(s: Signature): boolean {
-  for (let i = 0; i < s.flowbits.length; i++) {
-    const op = s.flowbits[i].op;
-    if (op === BIT_ISSET || op === BIT_ISNOTSET) return false;
-  }
-  return true;
 }
 
 function isEcho(p: Packet): boolean {

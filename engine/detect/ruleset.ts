@@ -12,7 +12,106 @@
  */
 import { BUF_COUNT, BUF_PAYLOAD } from "./buffers.ts";
 import { findBytes } from "./inspect.ts";
-import type { Signature } from "./signature.ts";
+import { BIT_ISNOTSET, BIT_ISSET, type Signature } from "./signature.ts";
+
+/**
+ * Suricata's IP-only signatures: nothing but addresses (and `flowbits:set`, thresholds, metadata) —
+ * no payload, no ports, no flow keyword, no packet tests. They are looked at once per direction of a
+ * flow, through an address index, instead of on every packet.
+ */
+export function isIpOnly(s: Signature): boolean {
+  if (s.blocks.length > 0 || s.isTx || !s.srcPortsAny || !s.dstPortsAny || s.flowFlags !== 0) return false;
+  for (let i = 0; i < s.flowbits.length; i++) {
+    const op = s.flowbits[i].op;
+    if (op === BIT_ISSET || op === BIT_ISNOTSET) return false;
+  }
+  return s.dsizeOp < 0 && s.ttlOp < 0 && s.itypeOp < 0 && s.icodeOp < 0 && s.tcpFlagsMode < 0 && s.flowints.length === 0 &&
+    s.alpProto < 0 && s.appProto === 0 && s.ipProtoOp < 0 && s.ack < 0 && s.seq < 0 && s.icmpId < 0 && s.icmpSeq < 0 &&
+    s.fragbitsMode < 0 && s.ipId < 0 && s.tos < 0 && s.window < 0 && s.sameip < 0 && s.streamSizeSide < 0 && s.fragoffOp < 0;
+}
+
+/** IPv4 address → signatures whose set contains it: elementary intervals from sorted boundaries. */
+export class AddressIndex {
+  /** Interval i covers [bounds[i], bounds[i+1]) (the last one to 2^32); its signatures are sigs[start[i] .. start[i+1]). */
+  readonly bounds: Float64Array;
+  readonly start: Int32Array;
+  readonly sigs: Int32Array;
+
+  constructor(entries: Array<{ sig: number; ranges: Uint32Array }>) {
+    const points = new Set<number>();
+    for (const e of entries) {
+      for (let i = 0; i < e.ranges.length; i += 2) {
+        points.add(e.ranges[i]);
+        points.add(e.ranges[i + 1] + 1);
+      }
+    }
+    const bounds = [...points].filter((x) => x <= 0xffffffff).sort((a, b) => a - b);
+    const lists: number[][] = bounds.map(() => []);
+    for (const e of entries) {
+      for (let i = 0; i < e.ranges.length; i += 2) {
+        const lo = e.ranges[i];
+        const hi = e.ranges[i + 1];
+        let k = lowerBound(bounds, lo);
+        for (; k < bounds.length && bounds[k] <= hi; k++) {
+          const l = lists[k];
+          if (l[l.length - 1] !== e.sig) l.push(e.sig);
+        }
+      }
+    }
+    this.bounds = Float64Array.from(bounds);
+    const start = [0];
+    const flat: number[] = [];
+    for (const l of lists) {
+      flat.push(...l.sort((a, b) => a - b));
+      start.push(flat.length);
+    }
+    this.start = Int32Array.from(start);
+    this.sigs = Int32Array.from(flat);
+  }
+}
+
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class IpOnlyIndex {
+  /** No address restriction usable for IPv4 lookup (both sides any). */
+  readonly always: Int32Array;
+  /** Signatures with IPv6 ranges (checked in full for IPv6 packets). */
+  readonly v6: Int32Array;
+  readonly byDst: AddressIndex;
+  readonly bySrc: AddressIndex;
+
+  constructor(sigs: Signature[]) {
+    const always: number[] = [];
+    const v6: number[] = [];
+    const dst: Array<{ sig: number; ranges: Uint32Array }> = [];
+    const src: Array<{ sig: number; ranges: Uint32Array }> = [];
+    for (const s of sigs) {
+      if (s.src6.length > 0 || s.dst6.length > 0 || (s.srcAny && s.dstAny)) v6.push(s.idx);
+      if (s.srcAny && s.dstAny) {
+        always.push(s.idx);
+        continue;
+      }
+      // index on the restricted side; a bidirectional rule can match either way round
+      const useDst = !s.dstAny;
+      const ranges = useDst ? s.dst4 : s.src4;
+      (useDst ? dst : src).push({ sig: s.idx, ranges });
+      if (s.bidirectional) (useDst ? src : dst).push({ sig: s.idx, ranges });
+    }
+    this.always = Int32Array.from(always);
+    this.v6 = Int32Array.from(v6);
+    this.byDst = new AddressIndex(dst);
+    this.bySrc = new AddressIndex(src);
+  }
+}
 
 /** What the prefilter needs from a multi-pattern matcher (engine/detect/mpm/ provides the fast one). */
 export interface PatternScanner {
@@ -84,6 +183,10 @@ export class RuleSet {
   /** Transaction signatures prefiltered per buffer (index BUF_*), and those without a fast pattern. */
   readonly txGroups: Array<PrefilterGroup | null>;
   readonly txAlways: Int32Array;
+  /** IP-only signatures, by address. */
+  readonly ipOnly: IpOnlyIndex;
+  /** Longest fast pattern: how much stream history the prefilter rescans so patterns can straddle packets. */
+  readonly maxPatternLength: number;
   /** Interned names, for messages. */
   readonly flowbitNames: string[];
   readonly flowintNames: string[];
@@ -112,9 +215,13 @@ export class RuleSet {
       if (g === PG_ICMP) return s.ipProto === 1 || s.ipProto === 58 || s.anyIcmp;
       return s.ipProto !== 6 && s.ipProto !== 17 && s.ipProto !== 1 && s.ipProto !== 58;
     };
+    const ipOnly = signatures.filter((s) => isIpOnly(s));
+    const ipOnlySet = new Set(ipOnly);
+    this.ipOnly = new IpOnlyIndex(ipOnly);
+    this.maxPatternLength = signatures.reduce((m, s) => Math.max(m, s.fpPattern === null ? 0 : s.fpPattern.length), 0);
     this.packetGroups = [];
     for (let g = 0; g < 4; g++) {
-      const sigs = signatures.filter((s) => !s.isTx && protoOf(s, g));
+      const sigs = signatures.filter((s) => !s.isTx && !ipOnlySet.has(s) && protoOf(s, g));
       const withPat = sigs.filter((s) => s.fpPattern !== null && s.fpBuffer === BUF_PAYLOAD);
       const always = sigs.filter((s) => !(s.fpPattern !== null && s.fpBuffer === BUF_PAYLOAD));
       this.packetGroups.push(new PrefilterGroup(withPat, always, factory));

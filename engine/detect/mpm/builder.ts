@@ -4,10 +4,11 @@
  * (bad ids). Never called per packet.
  *
  * Choices made here (see `mpm.ts` for the scan): identical patterns (same bytes, same nocase) become one
- * literal carrying several ids; each literal is keyed by its rarest 4-byte window (dense mode) or its
- * rarest run of `stride` windows (sampled mode), rarity scored from a fixed estimate of how common each byte is in
- * traffic (letters by English frequency, space, NUL, 0xff, URL/HTML punctuation) plus how many literals
- * already chose the same window, so chains stay short and common text rarely reaches verification.
+ * literal carrying several ids; by length, a literal goes to a sampled tier (keyed by its rarest run of
+ * `stride` 4-byte windows) or, when too short for any tier, to the pair pass (keyed by its rarest pair
+ * of adjacent bytes). Rarity is scored from byte-pair counts in a built-in sample of ordinary traffic
+ * (HTTP headers, URIs, HTML, JS, JSON, binary NUL/0xff runs) plus how many literals already chose the
+ * same key, so chains stay short and common text rarely reaches verification.
  *
  * @example
  * ```ts
@@ -19,17 +20,22 @@
  * console.log(mpm.patternCount, mpm.memoryBytes);
  * ```
  */
-import { CASE_BITS, FOLD, Mpm, type MpmTables, WINDOW_HASH, type WindowTable } from "./mpm.ts";
+import { CASE_BITS, FOLD, Mpm, type MpmTables, type PairTable, WINDOW_HASH, type WindowTable } from "./mpm.ts";
 
 export interface MpmBuildOptions {
-  /**
-   * Largest sampling stride (1..12, default 12). When every literal has at least 5 bytes the scan
-   * tests one window every min(maxStride, shortest - 3) bytes; 1 forces the dense mode.
-   */
+  /** Largest sampling stride (1..12, default 12); 1 turns every sampled tier into a dense window filter. */
   maxStride?: number;
+  /**
+   * Strides of the sampled tiers (default `DEFAULT_STRIDES`), each capped at `maxStride`. A literal
+   * goes to the widest tier whose stride + 3 it reaches; shorter literals go to the pair pass.
+   */
+  strides?: readonly number[];
 }
 
-/** How common a folded byte is in typical traffic, 0 (rare) .. 9. */
+/** Default sampled tiers: literals of 15+ bytes every 12 bytes, 8–14 bytes every 5; the rest by pairs. */
+export const DEFAULT_STRIDES: readonly number[] = [12, 5];
+
+/** How common a folded byte is in typical traffic, 0 (rare) .. 9 (a tie-breaker below pair counts). */
 const COMMON: Uint8Array = (() => {
   const c = new Uint8Array(256).fill(1);
   for (let b = 0x21; b < 0x7f; b++) c[b] = 2;
@@ -44,8 +50,72 @@ const COMMON: Uint8Array = (() => {
   return c;
 })();
 
-/** Weight of one literal already keyed on a window, against the byte score (keeps chains short). */
-const SHARE_COST = 4;
+/**
+ * Generic sample traffic (request and response headers, URIs, HTML, JS, JSON, CSS) whose byte-pair
+ * counts estimate how often a pair of case classes occurs; binary runs (NUL, 0xff) are added below.
+ */
+const SAMPLE = [
+  "GET /index.php?id=1&page=2&lang=en HTTP/1.1\r\nHost: www.example.com\r\n",
+  "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+  "Chrome/120.0.0.0 Safari/537.36\r\nAccept: text/html,application/xhtml+xml,application/xml;q=0.9,",
+  "image/avif,image/webp,*/*;q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br",
+  "\r\nConnection: keep-alive\r\nReferer: https://www.google.com/search?q=weather+today&source=hp\r\n",
+  "Cookie: sessionid=3f2a9c1e7b; _ga=GA1.2.123456789.1700000000; theme=dark\r\nCache-Control: max-age=0",
+  "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 348\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nDate: Mon, 01 Apr 2024 12:00:00 GMT\r\nServer: nginx/1.24.0\r\n",
+  "Content-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\nVary: Accept-Encoding\r\n",
+  "Set-Cookie: PHPSESSID=a8b7c6d5e4; path=/; HttpOnly\r\nX-Frame-Options: SAMEORIGIN\r\n\r\n",
+  "/wp-content/uploads/2024/03/image-1024x768.jpg /static/js/main.min.js?v=4.2.1 /api/v1/users/42/profile ",
+  "/search?q=news&utm_source=newsletter&utm_medium=email&utm_campaign=spring /assets/css/style.css ",
+  "/images/logo.png /cdn/fonts/roboto.woff2 /products/item?sku=AB-1234&color=blue&size=m /login?next=%2Fhome",
+  '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" ',
+  'content="width=device-width, initial-scale=1">\n<title>Home - Example News and Articles</title>\n',
+  '<link rel="stylesheet" href="/assets/css/main.css">\n<script src="/static/js/app.js" async></script>\n',
+  '</head>\n<body class="home page-template">\n<div id="header" class="container">\n<nav class="menu">',
+  '<ul><li><a href="/about">About us</a></li><li><a href="/contact">Contact</a></li></ul></nav>\n</div>\n',
+  "<p>The quick brown fox jumps over the lazy dog. This is the first paragraph of the article and it ",
+  "contains some ordinary English text, with numbers like 2024 and 15.5 percent, for reading.</p>\n",
+  '<img src="/images/photo.jpg" alt="A photo of the city" width="640" height="480">\n',
+  "<script>\nvar config = { apiUrl: 'https://api.example.com/v2', timeout: 3000, retries: 3 };\n",
+  "function init() { var el = document.getElementById('main'); if (el && el.length > 0) {",
+  " el.addEventListener('click', function (e) { e.preventDefault(); window.location.href = this.href; }); }",
+  " return true; }\nwindow.onload = init; document.querySelectorAll('.item').forEach(function (x) {",
+  " x.style.display = 'none'; });\n</script>\n",
+  '{"id": 12345, "name": "example", "items": [{"type": "text", "value": "hello world"}], "ok": true}\n',
+  ".container { margin: 0 auto; padding: 10px 20px; font-family: Arial, sans-serif; color: #333; }\n",
+  "</div>\n<footer><p>Copyright 2024 Example Inc. All rights reserved. Privacy Policy | Terms of Use</p>",
+  "</footer>\n</body>\n</html>\n",
+].join("");
+
+/** log2(1 + count) of every pair of case classes in `SAMPLE` (index `(c0 << 8) | c1`), scaled by 4. */
+const PAIR_SCORE: Uint8Array = (() => {
+  const count = new Float64Array(65536);
+  const cls = (b: number) => b | 0x20;
+  for (let i = 0; i + 1 < SAMPLE.length; i++) {
+    count[(cls(SAMPLE.charCodeAt(i) & 0xff) << 8) | cls(SAMPLE.charCodeAt(i + 1) & 0xff)]++;
+  }
+  // binary payloads: NUL and 0xff runs, NUL next to anything (UTF-16, length fields)
+  count[(0x20 << 8) | 0x20] += 200;
+  count[(0xff << 8) | 0xff] += 40;
+  for (let b = 0x20; b < 256; b++) {
+    if ((b & 0x20) === 0) continue;
+    count[(0x20 << 8) | b] += 4;
+    count[(b << 8) | 0x20] += 4;
+  }
+  const s = new Uint8Array(65536);
+  for (let h = 0; h < 65536; h++) s[h] = Math.round(4 * Math.log2(1 + count[h]));
+  return s;
+})();
+
+/** Rarity score of the pair of bytes at `b[o]`, `b[o+1]` (lower is rarer). */
+function pairScore(b: Uint8Array, o: number): number {
+  const c0 = b[o] | 0x20;
+  const c1 = b[o + 1] | 0x20;
+  return 4 * PAIR_SCORE[(c0 << 8) | c1] + COMMON[c0] + COMMON[c1];
+}
+
+/** Weight of one literal already keyed on a window or pair, against the rarity score (keeps chains short). */
+const SHARE_COST = 16;
 
 interface Literal {
   bytes: Uint8Array; // folded when nocase
@@ -104,6 +174,7 @@ export class MpmBuilder {
     const litStart = new Int32Array(L);
     const litLen = new Int32Array(L);
     const litNocase = new Uint8Array(L);
+    const litTail = new Int32Array(L);
     const idStart = new Int32Array(L + 1);
     const ids = new Int32Array(n);
     let total = 0;
@@ -117,6 +188,7 @@ export class MpmBuilder {
       litStart[l] = pos;
       litLen[l] = lit.bytes.length;
       litNocase[l] = lit.nocase ? 1 : 0;
+      if (lit.bytes.length >= 4) litTail[l] = windowKey(lit.bytes, lit.bytes.length - 4);
       litBytes.set(lit.bytes, pos);
       pos += lit.bytes.length;
       idStart[l] = idPos;
@@ -125,73 +197,106 @@ export class MpmBuilder {
     }
     idStart[L] = idPos;
 
-    // dense mode when some literal is shorter than 5 bytes (it cannot be sampled); else sampled
-    let minLen = Infinity;
-    for (const lit of lits) if (lit.bytes.length > 0 && lit.bytes.length < minLen) minLen = lit.bytes.length;
+    // tiers: a literal goes to the widest stride it can be sampled at (length >= stride + 3)
     const maxStride = Math.max(1, Math.min(12, Math.floor(options.maxStride ?? 12)));
-    const stride = minLen === Infinity || minLen < 5 ? 1 : Math.min(maxStride, minLen - 3);
+    const strides = [...new Set((options.strides ?? DEFAULT_STRIDES).map((x) => Math.max(1, Math.min(maxStride, Math.floor(x)))))]
+      .sort((x, y) => y - x);
+    const tierOf = (len: number): number => {
+      for (let k = 0; k < strides.length; k++) if (len >= strides[k] + 3) return k;
+      return -1;
+    };
 
-    const tinyChains: number[][] = [];
-    let tinyCount = 0;
     const order: number[] = [];
     for (let l = 0; l < L; l++) order.push(l);
     // shorter literals choose first: they have the fewest windows to choose from
     order.sort((a, b) => litLen[a] - litLen[b] || a - b);
-    const entries: Entry[] = [];
+    const tierEntries: Entry[][] = strides.map(() => []);
     const share = new Map<number, number>();
+    const pairChains: number[][] = [];
+    const pairShare = new Int32Array(65536);
+    const one: number[] = [];
+    let pairCount = 0;
+    let shortCount = 0;
     for (const l of order) {
       const b = lits[l].bytes;
       const len = b.length;
       if (len === 0) continue;
-      if (len < 4) {
-        // keyed on the case classes of the first two bytes (a 1-byte literal: every (any, byte) pair)
-        const c0 = b[0] | 0x20;
+      const k = tierOf(len);
+      if (k < 0) {
+        shortCount++;
         if (len === 1) {
-          for (let x = 0x20; x < 256; x++) if ((x & 0x20) !== 0) (tinyChains[(x << 8) | c0] ??= []).push(l);
-          tinyCount += 128;
-        } else {
-          (tinyChains[(c0 << 8) | (b[1] | 0x20)] ??= []).push(l);
-          tinyCount++;
+          // keyed on every pair it starts (the range's last byte is checked apart)
+          const c0 = b[0] | 0x20;
+          for (let x = 0x20; x < 256; x++) {
+            if ((x & 0x20) !== 0) (pairChains[(c0 << 8) | x] ??= []).push(l, 0);
+          }
+          pairCount += 128;
+          one.push(l);
+          continue;
         }
+        let best = 0;
+        let bestScore = Infinity;
+        for (let o = 0; o + 1 < len; o++) {
+          const h = ((b[o] | 0x20) << 8) | (b[o + 1] | 0x20);
+          const sc = pairScore(b, o) + SHARE_COST * pairShare[h];
+          if (sc < bestScore) {
+            bestScore = sc;
+            best = o;
+          }
+        }
+        const h = ((b[best] | 0x20) << 8) | (b[best + 1] | 0x20);
+        pairShare[h]++;
+        (pairChains[h] ??= []).push(l, best);
+        pairCount++;
         continue;
       }
-      // the rarest run of `stride` consecutive windows (dense: the one rarest window)
+      // the rarest run of `stride` consecutive windows
+      const stride = strides[k];
       let best = 0;
       let bestScore = Infinity;
       for (let a = 0; a + stride + 3 <= len; a++) {
         let sc = 0;
-        for (let o = a; o < a + stride; o++) sc += windowScore(b, o) + SHARE_COST * (share.get(windowKey(b, o)) ?? 0);
+        // expected chain walks: each window's estimated frequency times the literals already keyed on it
+        for (let o = a; o < a + stride; o++) sc += windowFreq(b, o) * (1 + (share.get(windowKey(b, o)) ?? 0));
         if (sc < bestScore) {
           bestScore = sc;
           best = a;
         }
       }
       for (let o = best; o < best + stride; o++) {
-        const k = windowKey(b, o);
-        share.set(k, (share.get(k) ?? 0) + 1);
-        entries.push({ key: k, lit: l, off: o });
+        const key = windowKey(b, o);
+        share.set(key, (share.get(key) ?? 0) + 1);
+        tierEntries[k].push({ key, lit: l, off: o });
       }
     }
 
-    let tinyBits: Int32Array | null = null;
-    let tinyHead: Int32Array | null = null;
-    const tinyNext = new Int32Array(tinyCount);
-    const tinyLit = new Int32Array(tinyCount);
-    if (tinyCount > 0) {
-      tinyBits = new Int32Array(2048);
-      tinyHead = new Int32Array(65536).fill(-1);
+    let pairs: PairTable | null = null;
+    if (pairCount > 0) {
+      const bits = new Int32Array(2048);
+      const head = new Int32Array(65536).fill(-1);
+      const next = new Int32Array(pairCount);
+      const lit = new Int32Array(pairCount);
+      const off = new Int32Array(pairCount);
       let e = 0;
       for (let h = 0; h < 65536; h++) {
-        const chain = tinyChains[h];
+        const chain = pairChains[h];
         if (chain === undefined) continue;
-        tinyBits[h >>> 5] |= 1 << (h & 31);
-        tinyHead[h] = e;
-        for (let k = 0; k < chain.length; k++) {
-          tinyLit[e] = chain[k];
-          tinyNext[e] = k + 1 < chain.length ? e + 1 : -1;
+        bits[h >>> 5] |= 1 << (h & 31);
+        head[h] = e;
+        for (let j = 0; j < chain.length; j += 2) {
+          lit[e] = chain[j];
+          off[e] = chain[j + 1];
+          next[e] = j + 2 < chain.length ? e + 1 : -1;
           e++;
         }
       }
+      pairs = { bits, head, next, lit, off };
+    }
+
+    const tiers: WindowTable[] = [];
+    for (let k = 0; k < strides.length; k++) {
+      const w = windowTable(strides[k], tierEntries[k]);
+      if (w !== null) tiers.push(w);
     }
 
     const tables: MpmTables = {
@@ -200,17 +305,15 @@ export class MpmBuilder {
       litStart,
       litLen,
       litNocase,
+      litTail,
       idStart,
       ids,
       emptyLits: Int32Array.from(empty),
-      stride,
-      tinyBits,
-      tinyHead,
-      tinyNext,
-      tinyLit,
-      win: windowTable(entries),
+      oneLits: Int32Array.from(one),
+      tiers,
+      pairs,
     };
-    return new Mpm(tables);
+    return new Mpm(tables, shortCount);
   }
 }
 
@@ -219,12 +322,17 @@ function windowKey(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) | CASE_BITS;
 }
 
-function windowScore(b: Uint8Array, o: number): number {
-  return COMMON[b[o] | 0x20] + COMMON[b[o + 1] | 0x20] + COMMON[b[o + 2] | 0x20] + COMMON[b[o + 3] | 0x20];
+/**
+ * Estimated relative frequency of the 4-byte window at `o` (the product of its three pairs' sample
+ * counts). A sampled literal registers every window of its segment, so a segment costs the sum of
+ * its windows' frequencies: one common window spoils it.
+ */
+function windowFreq(b: Uint8Array, o: number): number {
+  return 2 ** ((pairScore(b, o) + pairScore(b, o + 1) + pairScore(b, o + 2)) / 16);
 }
 
 /** Bitmap ≈ 32 bits per distinct entry (≈3% false hits), capped at 2^22 bits (512 KiB). */
-function windowTable(entries: Entry[]): WindowTable | null {
+function windowTable(stride: number, entries: Entry[]): WindowTable | null {
   if (entries.length === 0) return null;
   const bitsLog2 = Math.min(22, Math.max(10, Math.ceil(Math.log2(entries.length * 32))));
   const headLog2 = Math.min(bitsLog2, Math.max(4, Math.ceil(Math.log2(entries.length * 2))));
@@ -250,5 +358,5 @@ function windowTable(entries: Entry[]): WindowTable | null {
     next[k] = k + 1 < m && slotOf[idx[k + 1]] === s ? k + 1 : -1;
     if (head[s] < 0) head[s] = k;
   }
-  return { bits, bitsShift: 32 - bitsLog2, head, headShift: bitsLog2 - headLog2, next, key, lit, off };
+  return { stride, bits, bitsShift: 32 - bitsLog2, head, headShift: bitsLog2 - headLog2, next, key, lit, off };
 }

@@ -3,17 +3,20 @@
  * rule group's fast patterns occur in it, so only those rules are verified.
  *
  * How it finds them (tables built by `MpmBuilder` in `builder.ts`): identical patterns share one
- * literal; a filter over 4-byte windows of the text lets few positions through, and those are verified
- * exactly (case-sensitive literals byte for byte, nocase ones against their folded bytes). The filter
- * works on "case classes" (every byte OR 0x20: ASCII case folded, at the price of a few harmless
- * collisions such as NUL/space), so it needs no table lookup per byte. Two modes, chosen at build:
- * - dense (some literal shorter than 5 bytes): at every position, a bitmap test on a hash of the last
- *   four bytes, each literal keyed on its rarest window; literals of 1–3 bytes on a 2^16-bit bitmap of
- *   the last two bytes. Unrolled by two.
- * - sampled (every literal ≥ 5 bytes): a window every `stride` = min(shortest − 3, 12) positions; each
- *   literal registers all `stride` windows of its rarest (`stride` + 3)-byte segment, and any
- *   occurrence of that segment covers exactly one sampled position.
- * A bitmap hit walks a short chain of (window, literal, offset) entries. Literals already found in this
+ * literal; cheap filters let few positions through, and those are verified exactly (case-sensitive
+ * literals byte for byte, nocase ones against their folded bytes). Filters work on "case classes"
+ * (every byte OR 0x20: ASCII case folded, at the price of a few harmless collisions such as NUL/space),
+ * so they need no table lookup per byte. Literals are split by length into passes over the buffer:
+ * - sampled tiers (literals of at least `stride + 3` bytes): a 4-byte window every `stride` positions
+ *   is hashed into a bitmap; each literal registers all `stride` windows of its rarest
+ *   (`stride` + 3)-byte segment, and any occurrence of that segment covers exactly one sampled
+ *   position. Long literals use a wide stride (few samples per byte); a tier with stride 1 is a plain
+ *   dense window filter.
+ * - the pair pass (the short literals): a 2^16-bit bitmap over the case classes of two adjacent bytes,
+ *   tested at every position (four positions per bitmap round); each literal is keyed on its rarest
+ *   pair (rarity from byte-pair frequencies in sample traffic), a 1-byte literal on every pair it
+ *   starts, plus a check of the range's last byte.
+ * A bitmap hit walks a short chain of (key, literal, offset) entries. Literals already found in this
  * scan are skipped before comparing (a generation stamp per literal; nothing is cleared between scans).
  *
  * Must never allocate, throw or call out during `scan`: typed arrays only, sized in the constructor.
@@ -45,18 +48,31 @@ export const WINDOW_HASH = 0x9e3779b1 | 0;
 export const CASE_BITS = 0x20202020;
 
 /**
- * The hashed 4-byte-window filter with its verification chains. `bits` is a bitmap of `2^(32 -
- * bitsShift)` bits over the top bits of `imul(window | CASE_BITS, WINDOW_HASH)`; `head` (indexed by
- * the bitmap index `>>> headShift`) starts a chain in `next` of entries
- * (`key` window, `lit`, `off` = the window's offset within the literal).
+ * One sampled tier: a window every `stride` positions. `bits` is a bitmap of `2^(32 - bitsShift)` bits
+ * over the top bits of `imul(window | CASE_BITS, WINDOW_HASH)`; `head` (indexed by the bitmap index
+ * `>>> headShift`) starts a chain in `next` of entries (`key` window, `lit`, `off` = the window's
+ * offset within the literal).
  */
 export interface WindowTable {
+  readonly stride: number;
   readonly bits: Int32Array;
   readonly bitsShift: number;
   readonly head: Int32Array;
   readonly headShift: number;
   readonly next: Int32Array;
   readonly key: Int32Array;
+  readonly lit: Int32Array;
+  readonly off: Int32Array;
+}
+
+/**
+ * The pair pass: `bits` (2^16 bits) over `(class(b0) << 8) | class(b1)`, `head[pair]` starts a chain in
+ * `next` of entries (`lit`, `off` = the pair's offset within the literal).
+ */
+export interface PairTable {
+  readonly bits: Int32Array;
+  readonly head: Int32Array;
+  readonly next: Int32Array;
   readonly lit: Int32Array;
   readonly off: Int32Array;
 }
@@ -69,20 +85,19 @@ export interface MpmTables {
   readonly litStart: Int32Array;
   readonly litLen: Int32Array;
   readonly litNocase: Uint8Array;
+  /** Case classes of a literal's last four bytes (as a window key), compared before the full check. */
+  readonly litTail: Int32Array;
   /** Pattern ids of literal l: `ids[idStart[l] .. idStart[l+1])`. */
   readonly idStart: Int32Array;
   readonly ids: Int32Array;
   /** Literals of length 0 (they occur everywhere). */
   readonly emptyLits: Int32Array;
-  /** 1: dense mode; more: sampled mode, one window every `stride` bytes. */
-  readonly stride: number;
-  /** Dense mode, literals of 1–3 bytes: bitmap over the last two bytes' case classes, chain heads, entries. */
-  readonly tinyBits: Int32Array | null;
-  readonly tinyHead: Int32Array | null;
-  readonly tinyNext: Int32Array;
-  readonly tinyLit: Int32Array;
-  /** Literals of 4 bytes and more (all literals in sampled mode). */
-  readonly win: WindowTable | null;
+  /** Literals of length 1 (also in `pairs`; checked separately at the range's last byte). */
+  readonly oneLits: Int32Array;
+  /** Sampled tiers, widest stride first. */
+  readonly tiers: readonly WindowTable[];
+  /** The short literals, or null when there are none. */
+  readonly pairs: PairTable | null;
 }
 
 export class Mpm {
@@ -92,6 +107,10 @@ export class Mpm {
   readonly literalCount: number;
   /** Bytes held in typed arrays by this matcher. */
   readonly memoryBytes: number;
+  /** Strides of the sampled tiers, widest first (for reports and tests). */
+  readonly strides: readonly number[];
+  /** Literals handled by the pair pass (for reports and tests). */
+  readonly shortLiteralCount: number;
   private readonly t: MpmTables;
   private readonly seen: Int32Array;
   private gen = 0;
@@ -99,19 +118,20 @@ export class Mpm {
   private cap = 0;
   private out: Int32Array;
 
-  constructor(tables: MpmTables) {
+  constructor(tables: MpmTables, shortLiteralCount = 0) {
     this.t = tables;
     this.patternCount = tables.patternCount;
     this.literalCount = tables.litLen.length;
+    this.strides = tables.tiers.map((w) => w.stride);
+    this.shortLiteralCount = shortLiteralCount;
     this.seen = new Int32Array(this.literalCount);
     this.out = new Int32Array(0);
     let bytes = this.seen.byteLength + tables.litBytes.byteLength + tables.litStart.byteLength +
-      tables.litLen.byteLength + tables.litNocase.byteLength + tables.idStart.byteLength + tables.ids.byteLength +
-      tables.emptyLits.byteLength + tables.tinyNext.byteLength + tables.tinyLit.byteLength;
-    if (tables.tinyBits !== null) bytes += tables.tinyBits.byteLength;
-    if (tables.tinyHead !== null) bytes += tables.tinyHead.byteLength;
-    const w = tables.win;
-    if (w !== null) {
+      tables.litLen.byteLength + tables.litNocase.byteLength + tables.litTail.byteLength + tables.idStart.byteLength + tables.ids.byteLength +
+      tables.emptyLits.byteLength + tables.oneLits.byteLength;
+    const p = tables.pairs;
+    if (p !== null) bytes += p.bits.byteLength + p.head.byteLength + p.next.byteLength + p.lit.byteLength + p.off.byteLength;
+    for (const w of tables.tiers) {
       bytes += w.bits.byteLength + w.head.byteLength + w.next.byteLength + w.key.byteLength + w.lit.byteLength +
         w.off.byteLength;
     }
@@ -140,13 +160,27 @@ export class Mpm {
     if (end > buf.length) end = buf.length;
     const empty = t.emptyLits;
     for (let k = 0; k < empty.length; k++) {
-      if (!this.report(empty[k])) return this.n;
+      if (!this.report(empty[k])) return this.finish();
     }
-    if (end <= start) return this.n;
-    if (t.stride > 1) {
-      if (end - start >= t.stride + 3) this.scanSampled(buf, start, end);
-    } else if (t.tinyBits !== null) this.scanDenseTiny(buf, start, end);
-    else if (t.win !== null) this.scanDense(buf, start, end);
+    if (end <= start) return this.finish();
+    const tiers = t.tiers;
+    for (let k = 0; k < tiers.length; k++) {
+      const w = tiers[k];
+      if (end - start >= w.stride + 3 && !this.scanSampled(w, buf, start, end)) return this.finish();
+    }
+    if (t.pairs !== null) {
+      if (!this.scanPairs(t.pairs, buf, start, end)) return this.finish();
+      // 1-byte literals are keyed on the pairs they start; the range's last byte starts no pair
+      const one = t.oneLits;
+      for (let k = 0; k < one.length; k++) {
+        const l = one[k];
+        if (this.seen[l] !== this.gen && this.verify(l, buf, end - 1, start, end) && !this.report(l)) break;
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(): number {
     this.out = EMPTY;
     return this.n;
   }
@@ -172,6 +206,10 @@ export class Mpm {
     const t = this.t;
     const len = t.litLen[l];
     if (p < start || p + len > end) return false;
+    if (len >= 4) {
+      const z = p + len - 4;
+      if ((((buf[z] << 24) | (buf[z + 1] << 16) | (buf[z + 2] << 8) | buf[z + 3]) | CASE_BITS) !== t.litTail[l]) return false;
+    }
     const lb = t.litBytes;
     const s = t.litStart[l];
     if (t.litNocase[l] !== 0) {
@@ -182,18 +220,17 @@ export class Mpm {
     return true;
   }
 
-  /** Pair-bitmap hit at position i (pair class `h` ends at i): check its chain. False on overflow. */
-  private tinyHit(h: number, buf: Uint8Array, i: number, start: number, end: number): boolean {
-    const t = this.t;
-    const next = t.tinyNext;
-    const lits = t.tinyLit;
-    const lens = t.litLen;
-    for (let e = t.tinyHead![h]; e >= 0; e = next[e]) {
+  /** Pair-bitmap hit for pair class `h` starting at i: check its chain. False on overflow. */
+  private pairHit(pt: PairTable, h: number, buf: Uint8Array, i: number, start: number, end: number): boolean {
+    const next = pt.next;
+    const lits = pt.lit;
+    const off = pt.off;
+    const seen = this.seen;
+    const g = this.gen;
+    for (let e = pt.head[h]; e >= 0; e = next[e]) {
       const l = lits[e];
-      if (this.seen[l] === this.gen) continue;
-      // tiny literals are keyed on their first two bytes (a 1-byte literal on itself): start = i - 1 or i
-      const p = lens[l] === 1 ? i : i - 1;
-      if (this.verify(l, buf, p, start, end) && !this.report(l)) return false;
+      if (seen[l] === g) continue;
+      if (this.verify(l, buf, i - off[e], start, end) && !this.report(l)) return false;
     }
     return true;
   }
@@ -204,87 +241,63 @@ export class Mpm {
     const key = w.key;
     const lits = w.lit;
     const off = w.off;
+    const seen = this.seen;
+    const g = this.gen;
     for (let e = w.head[slot]; e >= 0; e = next[e]) {
       if (key[e] !== v) continue;
       const l = lits[e];
-      if (this.seen[l] === this.gen) continue;
+      if (seen[l] === g) continue;
       if (this.verify(l, buf, q - off[e], start, end) && !this.report(l)) return false;
     }
     return true;
   }
 
   /**
-   * Dense mode: every position. Unrolled by two (two positions per bitmap test) because the loop,
-   * not the verification, is what costs on ordinary text.
+   * The pair pass: every position i with i + 1 < end, four per round. The four bitmap words are
+   * OR-ed so that the common case (no hit) costs one branch per four bytes. False on overflow.
    */
-  private scanDense(buf: Uint8Array, start: number, end: number): void {
-    const w = this.t.win!;
-    const bits = w.bits;
-    const shift = w.bitsShift;
-    const hs = w.headShift;
-    let h = 0;
+  private scanPairs(pt: PairTable, buf: Uint8Array, start: number, end: number): boolean {
+    const bits = pt.bits;
+    const last = end - 1; // the last position that starts a pair is last - 1
     let i = start;
-    for (; i + 1 < end; i += 2) {
-      const h1 = (h << 8) | buf[i];
-      h = (h1 << 8) | buf[i + 1];
-      const v1 = h1 | CASE_BITS;
-      const v2 = h | CASE_BITS;
-      const b1 = Math.imul(v1, WINDOW_HASH) >>> shift;
-      const b2 = Math.imul(v2, WINDOW_HASH) >>> shift;
-      if ((((bits[b1 >>> 5] >>> b1) | (bits[b2 >>> 5] >>> b2)) & 1) !== 0) {
-        if (((bits[b1 >>> 5] >>> b1) & 1) !== 0 && !this.windowHit(w, v1, b1 >>> hs, buf, i - 3, start, end)) return;
-        if (((bits[b2 >>> 5] >>> b2) & 1) !== 0 && !this.windowHit(w, v2, b2 >>> hs, buf, i - 2, start, end)) return;
+    let b0 = i < last ? buf[i] | 0x20 : 0;
+    for (; i + 4 <= last; i += 4) {
+      const b1 = buf[i + 1] | 0x20;
+      const b2 = buf[i + 2] | 0x20;
+      const b3 = buf[i + 3] | 0x20;
+      const b4 = buf[i + 4] | 0x20;
+      const h0 = (b0 << 8) | b1;
+      const h1 = (b1 << 8) | b2;
+      const h2 = (b2 << 8) | b3;
+      const h3 = (b3 << 8) | b4;
+      b0 = b4;
+      if ((((bits[h0 >>> 5] >>> h0) | (bits[h1 >>> 5] >>> h1) | (bits[h2 >>> 5] >>> h2) | (bits[h3 >>> 5] >>> h3)) & 1) !== 0) {
+        if (((bits[h0 >>> 5] >>> h0) & 1) !== 0 && !this.pairHit(pt, h0, buf, i, start, end)) return false;
+        if (((bits[h1 >>> 5] >>> h1) & 1) !== 0 && !this.pairHit(pt, h1, buf, i + 1, start, end)) return false;
+        if (((bits[h2 >>> 5] >>> h2) & 1) !== 0 && !this.pairHit(pt, h2, buf, i + 2, start, end)) return false;
+        if (((bits[h3 >>> 5] >>> h3) & 1) !== 0 && !this.pairHit(pt, h3, buf, i + 3, start, end)) return false;
       }
     }
-    if (i < end) {
-      h = (h << 8) | buf[i];
-      const v = h | CASE_BITS;
-      const b = Math.imul(v, WINDOW_HASH) >>> shift;
-      if (((bits[b >>> 5] >>> b) & 1) !== 0) this.windowHit(w, v, b >>> hs, buf, i - 3, start, end);
+    for (; i < last; i++) {
+      const h = ((buf[i] | 0x20) << 8) | (buf[i + 1] | 0x20);
+      if (((bits[h >>> 5] >>> h) & 1) !== 0 && !this.pairHit(pt, h, buf, i, start, end)) return false;
     }
+    return true;
   }
 
-  /** Dense mode with 1–3-byte literals: the pair bitmap as well as the window bitmap at every position. */
-  private scanDenseTiny(buf: Uint8Array, start: number, end: number): void {
-    const tb = this.t.tinyBits!;
-    const w = this.t.win;
-    if (w === null) {
-      let h = 0;
-      for (let i = start; i < end; i++) {
-        h = ((h << 8) | buf[i] | 0x2020) & 0xffff;
-        if (((tb[h >>> 5] >>> h) & 1) !== 0 && !this.tinyHit(h, buf, i, start, end)) return;
-      }
-      return;
-    }
+  /** One sampled tier: a window every `stride` bytes. False on overflow. */
+  private scanSampled(w: WindowTable, buf: Uint8Array, start: number, end: number): boolean {
     const bits = w.bits;
     const shift = w.bitsShift;
     const hs = w.headShift;
-    let h = 0;
-    for (let i = start; i < end; i++) {
-      h = (h << 8) | buf[i];
-      const v = h | CASE_BITS;
-      const t = v & 0xffff;
-      const b = Math.imul(v, WINDOW_HASH) >>> shift;
-      if ((((tb[t >>> 5] >>> t) | (bits[b >>> 5] >>> b)) & 1) !== 0) {
-        if (((tb[t >>> 5] >>> t) & 1) !== 0 && !this.tinyHit(t, buf, i, start, end)) return;
-        if (((bits[b >>> 5] >>> b) & 1) !== 0 && !this.windowHit(w, v, b >>> hs, buf, i - 3, start, end)) return;
-      }
-    }
-  }
-
-  /** Sampled mode (every literal at least `stride + 3` bytes long): one window every `stride` bytes. */
-  private scanSampled(buf: Uint8Array, start: number, end: number): void {
-    const w = this.t.win!;
-    const bits = w.bits;
-    const shift = w.bitsShift;
-    const hs = w.headShift;
-    const stride = this.t.stride;
+    const stride = w.stride;
     const last = end - 4;
     for (let q = start; q <= last; q += stride) {
       const v = ((buf[q] << 24) | (buf[q + 1] << 16) | (buf[q + 2] << 8) | buf[q + 3]) | CASE_BITS;
       const b = Math.imul(v, WINDOW_HASH) >>> shift;
-      if (((bits[b >>> 5] >>> b) & 1) !== 0 && !this.windowHit(w, v, b >>> hs, buf, q, start, end)) return;
+      if (((bits[b >>> 5] >>> b) & 1) !== 0 && !this.windowHit(w, v, b >>> hs, buf, q, start, end)) return false;
     }
+    return true;
   }
 }
 

@@ -172,7 +172,10 @@ test("differential against JS RegExp on ET patterns (random and generated subjec
   assert.ok(cases.length > 2000, `only ${cases.length} patterns comparable with JS`);
   let runs = 0, matches = 0;
   const mismatches: string[] = [];
+  const trace = process.env.REGEX_TRACE === "1";
   for (const c of cases) {
+    const t0 = trace ? performance.now() : 0;
+    if (trace) process.stderr.write(`${c.p.value}\n`);
     const chars = fc.constantFrom(...c.allowed);
     const noise = fc.array(chars, { maxLength: 12 }).map((a) => a.join(""));
     const subject = fc.tuple(noise, fc.integer(), noise, fc.boolean(), noise).map(([pre, seed, mid, twice, post]) => {
@@ -191,6 +194,7 @@ test("differential against JS RegExp on ET patterns (random and generated subjec
       }),
       { numRuns: 24, seed: 42 },
     );
+    if (trace && performance.now() - t0 > 200) process.stderr.write(`SLOW ${performance.now() - t0}ms\n`);
     if (found.failed) {
       const s = found.counterexample![0] as string;
       mismatches.push(`${c.p.value} on ${JSON.stringify(s)}: ${compare(c, s)}`);
