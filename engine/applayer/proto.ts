@@ -67,8 +67,12 @@ export function alprotoByName(name: string): number {
   }
 }
 
-/** Whether a flow whose protocol is `flowProto` satisfies a rule header naming `ruleProto` (http covers http2). */
+/**
+ * Whether a flow whose protocol is `flowProto` satisfies a rule header naming `ruleProto`: `http` covers
+ * HTTP/2, and `dcerpc` covers DCERPC carried over SMB named pipes (as in Suricata).
+ */
 export function alprotoMatches(ruleProto: number, flowProto: number): boolean {
   if (ruleProto === flowProto) return true;
-  return ruleProto === ALPROTO_HTTP1 && flowProto === ALPROTO_HTTP2;
+  if (ruleProto === ALPROTO_HTTP1 && flowProto === ALPROTO_HTTP2) return true;
+  return ruleProto === ALPROTO_DCERPC && flowProto === ALPROTO_SMB;
 }

@@ -241,7 +241,7 @@ export class Detector {
     const rs = this.ruleSet;
     if (rs === null) return;
     const fflags = this.flagsOf(flow);
-    if ((fflags & DF_PASS) !== 0) return;
+    if ((fflags & DF_PASS) !== 0 || this.drop) return;
     this.stats.packetsInspected++;
     const proto = p.proto;
     const g = proto === IPPROTO_TCP
@@ -279,6 +279,7 @@ export class Detector {
       if (!this.payloadBlocks(s, p, flow)) continue;
       if (!this.stateConditions(s, flow, flowId)) continue;
       if (this.matched(s, p, flow, dir, flowId)) break; // pass
+      if (this.drop) break; // a blocked packet is not inspected further (Suricata discards later alerts)
     }
     if (flow >= 0) {
       // IP-only signatures are looked at once per direction of a flow (Suricata)
@@ -324,7 +325,7 @@ export class Detector {
   /** Transaction signatures at an app-layer inspection point; `buffers` hold the transaction's views. */
   runTx(p: Packet, flow: number, dir: number, flowId: number, b: InspectBuffers, txId: number, alproto: number): void {
     const rs = this.ruleSet;
-    if (rs === null || !rs.hasTx) return;
+    if (rs === null || !rs.hasTx || this.drop) return;
     if ((this.flagsOf(flow) & DF_PASS) !== 0) return;
     const gen = this.nextStamp();
     let n = 0;
@@ -356,6 +357,7 @@ export class Detector {
       if (!this.stateConditions(s, flow, flowId)) continue;
       if (flow >= 0) this.txSeen.upsert(flow, flowId, NS_TX, txId, s.idx);
       if (this.matched(s, p, flow, dir, flowId)) break;
+      if (this.drop) break;
     }
   }
 
@@ -465,9 +467,11 @@ export class Detector {
     }
     if (s.alpProto >= 0) {
       const ap = flow >= 0 ? this.flows.appProto[flow] : 0;
+      // nothing is known before detection finished: neither "is" nor "is not" holds yet
+      if (ap === 0) return false;
       let ok: boolean;
       if (s.alpProto === ALPROTO_FAILED) ok = ap === ALPROTO_FAILED;
-      else ok = ap !== 0 && alprotoMatches(s.alpProto, ap);
+      else ok = alprotoMatches(s.alpProto, ap);
       if (ok === s.alpNeg) return false;
     }
     if (s.streamSizeSide >= 0) {
@@ -654,7 +658,8 @@ export class Detector {
       }
     }
     const isPass = s.action === ACT_PASS;
-    let alert = !s.noalert;
+    // pass signatures stop inspection silently (Suricata logs no alert for them)
+    let alert = !s.noalert && !isPass;
     if (alert && s.detectionFilter !== null) alert = this.threshold(s.detectionFilter, s, p, flow, flowId);
     if (alert && s.threshold !== null) alert = this.threshold(s.threshold, s, p, flow, flowId);
     const blocks = this.cfg.prevent && (s.action === ACT_DROP || s.action === ACT_REJECT);

@@ -26,14 +26,24 @@ export interface MpmBuildOptions {
   /** Largest sampling stride (1..12, default 12); 1 turns every sampled tier into a dense window filter. */
   maxStride?: number;
   /**
-   * Strides of the sampled tiers (default `DEFAULT_STRIDES`), each capped at `maxStride`. A literal
-   * goes to the widest tier whose stride + 3 it reaches; shorter literals go to the pair pass.
+   * Strides of the sampled tiers, each capped at `maxStride`. A literal goes to the widest tier whose
+   * stride + 3 it reaches; shorter literals go to the pair pass. Default: the cheapest of
+   * `CANDIDATE_STRIDES` on built-in sample traffic.
    */
   strides?: readonly number[];
 }
 
 /** Default sampled tiers: literals of 15+ bytes every 12 bytes, 8–14 bytes every 5; the rest by pairs. */
 export const DEFAULT_STRIDES: readonly number[] = [12, 5];
+
+/**
+ * Tier layouts `build` chooses from when none is given, by `estimateCost` on the sample traffic: wide
+ * strides read fewer bytes but every window of a literal's segment must be registered, so groups of
+ * literals built from common words (URI paths) filter better with narrow ones.
+ */
+export const CANDIDATE_STRIDES: readonly (readonly number[])[] = [DEFAULT_STRIDES, [8, 4], [4], [1]];
+
+type MpmBase = Omit<MpmTables, "oneLits" | "tiers" | "pairs">;
 
 /** How common a folded byte is in typical traffic, 0 (rare) .. 9 (a tie-breaker below pair counts). */
 const COMMON: Uint8Array = (() => {
@@ -197,10 +207,34 @@ export class MpmBuilder {
     }
     idStart[L] = idPos;
 
-    // tiers: a literal goes to the widest stride it can be sampled at (length >= stride + 3)
     const maxStride = Math.max(1, Math.min(12, Math.floor(options.maxStride ?? 12)));
-    const strides = [...new Set((options.strides ?? DEFAULT_STRIDES).map((x) => Math.max(1, Math.min(maxStride, Math.floor(x)))))]
-      .sort((x, y) => y - x);
+    const norm = (c: readonly number[]) =>
+      [...new Set(c.map((x) => Math.max(1, Math.min(maxStride, Math.floor(x)))))].sort((x, y) => y - x);
+    const base = { patternCount: n, litBytes, litStart, litLen, litNocase, litTail, idStart, ids, emptyLits: Int32Array.from(empty) };
+    if (options.strides !== undefined) return this.tiered(base, norm(options.strides));
+    // no tiers given: try each candidate layout on the built-in sample traffic and keep the cheapest
+    let best: Mpm | null = null;
+    let bestCost = Infinity;
+    const tried = new Set<string>();
+    for (const c of CANDIDATE_STRIDES) {
+      const strides = norm(c);
+      if (tried.has(strides.join())) continue;
+      tried.add(strides.join());
+      const m = this.tiered(base, strides);
+      const cost = estimateCost(m.tables);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = m;
+      }
+    }
+    return best!;
+  }
+
+  /** The matcher with the given sampled tiers (widest first); literals too short for all go to the pair pass. */
+  private tiered(base: MpmBase, strides: number[]): Mpm {
+    const lits = this.lits;
+    const L = lits.length;
+    const litLen = base.litLen;
     const tierOf = (len: number): number => {
       for (let k = 0; k < strides.length; k++) if (len >= strides[k] + 3) return k;
       return -1;
@@ -300,21 +334,54 @@ export class MpmBuilder {
     }
 
     const tables: MpmTables = {
-      patternCount: n,
-      litBytes,
-      litStart,
-      litLen,
-      litNocase,
-      litTail,
-      idStart,
-      ids,
-      emptyLits: Int32Array.from(empty),
+      ...base,
       oneLits: Int32Array.from(one),
       tiers,
       pairs,
     };
     return new Mpm(tables, shortCount);
   }
+}
+
+/** Relative costs (≈ ns on one core) of the scan's steps, for `estimateCost`. */
+const COST_SAMPLE = 1;
+const COST_PAIR_BYTE = 0.8;
+const COST_BITMAP_HIT = 6;
+const COST_CANDIDATE = 10;
+const SAMPLE_BYTES: Uint8Array = Uint8Array.from(SAMPLE, (ch) => ch.charCodeAt(0) & 0xff);
+
+/**
+ * Estimated cost of scanning `SAMPLE` (in 64-byte pieces, as short buffers are common) with these
+ * tables: windows sampled, pair-pass bytes, bitmap hits and candidates whose key matched (each a
+ * chain step and usually a failed comparison). Cold path; mirrors the filters of `Mpm.scan`.
+ */
+function estimateCost(t: MpmTables): number {
+  const buf = SAMPLE_BYTES;
+  let cost = 0;
+  for (let start = 0; start < buf.length; start += 64) {
+    const end = Math.min(buf.length, start + 64);
+    cost += 20; // per call
+    for (const w of t.tiers) {
+      for (let q = start; q + 4 <= end; q += w.stride) {
+        cost += COST_SAMPLE;
+        const v = windowKey(buf, q);
+        const b = Math.imul(v, WINDOW_HASH) >>> w.bitsShift;
+        if (((w.bits[b >>> 5] >>> b) & 1) === 0) continue;
+        cost += COST_BITMAP_HIT;
+        for (let e = w.head[b >>> w.headShift]; e >= 0; e = w.next[e]) if (w.key[e] === v) cost += COST_CANDIDATE;
+      }
+    }
+    const p = t.pairs;
+    if (p === null) continue;
+    for (let i = start; i + 1 < end; i++) {
+      cost += COST_PAIR_BYTE;
+      const h = ((buf[i] | 0x20) << 8) | (buf[i + 1] | 0x20);
+      if (((p.bits[h >>> 5] >>> h) & 1) === 0) continue;
+      cost += COST_BITMAP_HIT;
+      for (let e = p.head[h]; e >= 0; e = p.next[e]) cost += COST_CANDIDATE;
+    }
+  }
+  return cost;
 }
 
 /** The 4-byte window of `b` at `o` in case classes, as the scan composes it (big-endian, int32). */

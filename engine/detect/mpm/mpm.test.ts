@@ -205,6 +205,58 @@ test("sampled mode (every pattern 5 bytes or longer) agrees with the naive match
   );
 });
 
+test("every tier layout (sampled tiers, pair pass, fused dense) agrees with the naive matcher", () => {
+  const layouts: number[][] = [[12, 5], [8, 4], [4], [1], [2], [12]];
+  fc.assert(
+    fc.property(
+      fc.array(patArb, { minLength: 1, maxLength: 40 }),
+      fc.array(byteArb, { maxLength: 200 }),
+      fc.nat(),
+      fc.nat(),
+      fc.constantFrom(...layouts),
+      (pats, text, a, b, strides) => {
+        const buf = Uint8Array.from(text);
+        for (let k = 0; k < 4 && buf.length > 0; k++) {
+          const p = pats[(a + k) % pats.length].bytes;
+          const at = (b + k * 17) % buf.length;
+          for (let j = 0; j < p.length && at + j < buf.length; j++) buf[at + j] = p[j];
+        }
+        const start = buf.length === 0 ? 0 : a % (buf.length + 1);
+        const end = start + (buf.length === 0 ? 0 : b % (buf.length - start + 1));
+        const bld = new MpmBuilder();
+        pats.forEach((p, id) => bld.add(p.bytes, p.nocase, id));
+        const m = bld.build({ strides });
+        assert.equal(scanSorted(m, buf, start, end), naive(pats, buf, start, end));
+      },
+    ),
+    { numRuns: 600 },
+  );
+});
+
+test("layouts: literals split by length, default chosen among the candidates", () => {
+  const pats: Pat[] = [
+    { bytes: enc.encode("a-very-long-literal-here"), nocase: true },
+    { bytes: enc.encode("medium12"), nocase: false },
+    { bytes: enc.encode("tiny"), nocase: true },
+    { bytes: enc.encode("z"), nocase: false },
+  ];
+  const m = build2(pats, { strides: [12, 5] });
+  assert.equal(m.strides, [12, 5]);
+  assert.is(m.shortLiteralCount, 2, "4-byte and 1-byte literals go to the pair pass");
+  const buf = enc.encode("xx A-VERY-LONG-LITERAL-HERE medium12 TINY z");
+  assert.equal(scanSorted(m, buf, 0, buf.length), [0, 1, 2, 3]);
+  assert.equal(scanSorted(m, buf, 0, buf.length - 1), [0, 1, 2], "1-byte literal cut off by the range end");
+  const d = build2(pats, {});
+  assert.ok([[12, 5], [8, 4], [4], [1]].some((c) => JSON.stringify(c) === JSON.stringify(d.strides)));
+  assert.equal(scanSorted(d, buf, 0, buf.length), [0, 1, 2, 3]);
+});
+
+function build2(pats: Pat[], options: { strides?: number[] }): Mpm {
+  const b = new MpmBuilder();
+  pats.forEach((p, id) => b.add(p.bytes, p.nocase, id));
+  return b.build(options);
+}
+
 test("scanning allocates nothing (no GC over a million scans)", async () => {
   const pats: Pat[] = [];
   const words = ["select", "union", "cmd.exe", "/etc/passwd", "MZ", "a", "<script", "eval(", "wget http"];

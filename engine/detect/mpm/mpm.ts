@@ -164,20 +164,58 @@ export class Mpm {
     }
     if (end <= start) return this.finish();
     const tiers = t.tiers;
+    if (tiers.length === 1 && tiers[0].stride === 1 && t.pairs !== null) {
+      // dense: one pass tests both bitmaps at every position
+      if (!this.scanDenseFused(tiers[0], t.pairs, buf, start, end)) return this.finish();
+      return this.finishOnes(buf, start, end);
+    }
     for (let k = 0; k < tiers.length; k++) {
       const w = tiers[k];
       if (end - start >= w.stride + 3 && !this.scanSampled(w, buf, start, end)) return this.finish();
     }
     if (t.pairs !== null) {
       if (!this.scanPairs(t.pairs, buf, start, end)) return this.finish();
-      // 1-byte literals are keyed on the pairs they start; the range's last byte starts no pair
-      const one = t.oneLits;
-      for (let k = 0; k < one.length; k++) {
-        const l = one[k];
-        if (this.seen[l] !== this.gen && this.verify(l, buf, end - 1, start, end) && !this.report(l)) break;
-      }
+      return this.finishOnes(buf, start, end);
     }
     return this.finish();
+  }
+
+  /** 1-byte literals are keyed on the pairs they start; the range's last byte starts no pair. */
+  private finishOnes(buf: Uint8Array, start: number, end: number): number {
+    const one = this.t.oneLits;
+    for (let k = 0; k < one.length; k++) {
+      const l = one[k];
+      if (this.seen[l] !== this.gen && this.verify(l, buf, end - 1, start, end) && !this.report(l)) break;
+    }
+    return this.finish();
+  }
+
+  /**
+   * Dense layout (one tier of stride 1 plus the pair pass), fused: at every position i the window
+   * ending at i and the pair ending at i. Windows and pairs reaching before `start` fail verification.
+   */
+  private scanDenseFused(w: WindowTable, pt: PairTable, buf: Uint8Array, start: number, end: number): boolean {
+    const tb = pt.bits;
+    const bits = w.bits;
+    const shift = w.bitsShift;
+    const hs = w.headShift;
+    let h = 0;
+    for (let i = start; i < end; i++) {
+      h = (h << 8) | buf[i];
+      const v = h | CASE_BITS;
+      const x = v & 0xffff;
+      const b = Math.imul(v, WINDOW_HASH) >>> shift;
+      if ((((tb[x >>> 5] >>> x) | (bits[b >>> 5] >>> b)) & 1) !== 0) {
+        if (((tb[x >>> 5] >>> x) & 1) !== 0 && !this.pairHit(pt, x, buf, i - 1, start, end)) return false;
+        if (((bits[b >>> 5] >>> b) & 1) !== 0 && !this.windowHit(w, v, b >>> hs, buf, i - 3, start, end)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The compiled tables (read-only; for the builder's cost estimate and for tests). */
+  get tables(): MpmTables {
+    return this.t;
   }
 
   private finish(): number {
@@ -241,12 +279,18 @@ export class Mpm {
     const key = w.key;
     const lits = w.lit;
     const off = w.off;
+    const lens = this.t.litLen;
+    const tails = this.t.litTail;
     const seen = this.seen;
     const g = this.gen;
     for (let e = w.head[slot]; e >= 0; e = next[e]) {
       if (key[e] !== v) continue;
       const l = lits[e];
       if (seen[l] === g) continue;
+      // the literal's last four bytes first (inline: most candidates fail here)
+      const z = q - off[e] + lens[l] - 4;
+      if (z + 4 > end) continue;
+      if ((((buf[z] << 24) | (buf[z + 1] << 16) | (buf[z + 2] << 8) | buf[z + 3]) | CASE_BITS) !== tails[l]) continue;
       if (this.verify(l, buf, q - off[e], start, end) && !this.report(l)) return false;
     }
     return true;

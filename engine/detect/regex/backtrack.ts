@@ -44,20 +44,22 @@ import { assertAt } from "./assert.ts";
 const F_BRANCH = 0; // a: pc, b: pos
 const F_SLOT = 1; // a: slot, b: old value
 const F_REG = 2; // a: register, b: old value
-const F_ATOMIC = 3; // a: pos at entry
-const F_LOOK = 4; // a: pos at entry, b: continuation pc, c: LOOK_* bits
+const F_ATOMIC = 3; // a: pos at entry, c: previous marker
+const F_LOOK = 4; // a: pos at entry, b: continuation pc * 4 + LOOK_* bits, c: previous marker
 
 /** Backtrack stack depth (frames). 64 KB of `.*` needs one frame per byte. */
 export const BACKTRACK_FRAMES = 1 << 18;
 
-const stack = new Int32Array(BACKTRACK_FRAMES * 4);
+let stack = new Int32Array(0); // allocated by the first reserveBacktrack (no work at import)
 let caps = new Int32Array(2);
 let regs = new Int32Array(1);
+let topMarker = -1; // index of the innermost open atomic/lookaround frame
 
 /** Steps used by the last `backtrackExec`. */
 export let backtrackSteps = 0;
 
 export function reserveBacktrack(prog: Program): void {
+  if (stack.length === 0) stack = new Int32Array(BACKTRACK_FRAMES * 4);
   if (caps.length < prog.nslots) caps = new Int32Array(prog.nslots);
   if (regs.length < prog.nregs) regs = new Int32Array(prog.nregs);
 }
@@ -75,15 +77,6 @@ function cut(m: number, sp: number): number {
     }
   }
   return w;
-}
-
-/** Topmost atomic/lookaround marker below `sp`. */
-function marker(sp: number): number {
-  for (let r = sp - 4; r >= 0; r -= 4) {
-    const k = stack[r];
-    if (k === F_ATOMIC || k === F_LOOK) return r;
-  }
-  return -1;
 }
 
 /**
@@ -104,14 +97,15 @@ export function backtrackExec(
   const nslots = prog.nslots;
   const first = prog.firstBytes;
   let steps = 0;
-  const last = anchored ? start : end;
+  const last = anchored ? start : end - prog.minLength;
   for (let s = start; s <= last; s++) {
     if (first !== null && !anchored) {
-      while (s < end && first[buf[s]] === 0) s++;
-      if (s >= end) break;
+      while (s < last && first[buf[s]] === 0) s++;
+      if (s >= end || s > last) break;
     }
     for (let k = 0; k < nslots; k++) caps[k] = -1;
     let sp = 0;
+    topMarker = -1;
     let pc = 0;
     let pos = s;
     for (;;) {
@@ -219,24 +213,29 @@ export function backtrackExec(
           }
           stack[sp] = code[i] === OP_ATOMIC_BEGIN ? F_ATOMIC : F_LOOK;
           stack[sp + 1] = pos;
-          stack[sp + 2] = code[i + 2];
-          stack[sp + 3] = code[i + 1];
+          stack[sp + 2] = code[i + 2] * 4 + code[i + 1];
+          stack[sp + 3] = topMarker;
+          topMarker = sp;
           sp += 4;
           pc++;
           break;
         case OP_ATOMIC_END: {
-          const m = marker(sp);
+          const m = topMarker;
+          topMarker = stack[m + 3];
+          steps += (sp - m) >> 3;
           sp = cut(m, sp);
           pc++;
           break;
         }
         case OP_LOOK_END: {
-          const m = marker(sp);
-          const at = stack[m + 1], cont = stack[m + 2], bits = stack[m + 3];
+          const m = topMarker;
+          const at = stack[m + 1], cont = stack[m + 2] >> 2, bits = stack[m + 2] & 3;
           if ((bits & LOOK_BEHIND) !== 0 && pos !== at) {
             fail = true; // this lookbehind branch did not end where it started; try the next
             break;
           }
+          topMarker = stack[m + 3];
+          steps += (sp - m) >> 3;
           sp = cut(m, sp);
           if ((bits & LOOK_NEG) !== 0) fail = true;
           else pos = at, pc = cont;
@@ -264,11 +263,15 @@ export function backtrackExec(
           break;
         } else if (k === F_SLOT) caps[stack[sp + 1]] = stack[sp + 2];
         else if (k === F_REG) regs[stack[sp + 1]] = stack[sp + 2];
-        else if (k === F_LOOK && (stack[sp + 3] & LOOK_NEG) !== 0) {
-          pos = stack[sp + 1];
-          pc = stack[sp + 2];
-          resumed = true;
-          break;
+        else {
+          topMarker = stack[sp + 3];
+          if (k === F_LOOK && (stack[sp + 2] & LOOK_NEG) !== 0) {
+            // The body of a negative lookaround failed: the assertion holds.
+            pos = stack[sp + 1];
+            pc = stack[sp + 2] >> 2;
+            resumed = true;
+            break;
+          }
         }
       }
       if (!resumed) break;

@@ -142,6 +142,7 @@ export function pikeExec(
   const sets = prog.sets;
   const nslots = prog.nslots;
   const first = prog.firstBytes;
+  const minLen = prog.minLength;
   let cPc = clistPc, cCaps = clistCaps, nPc = nlistPc, nCaps = nlistCaps;
   let cn = 0;
   let matched = false;
@@ -152,7 +153,7 @@ export function pikeExec(
   }
   let g = ++gen;
   for (let pos = start;; pos++) {
-    if (!matched && (!anchored || pos === start)) {
+    if (!matched && (!anchored || pos === start) && end - pos >= minLen) {
       if (cn === 0) {
         g = ++gen; // stale marks from an empty step must not block pc 0
         if (first !== null && !anchored) {
@@ -164,7 +165,7 @@ export function pikeExec(
       cn = addThread(prog, cPc, cCaps, cn, 0, buf, pos, start, end, g);
     }
     if (cn === 0) {
-      if (matched || anchored || pos >= end) break;
+      if (matched || anchored || end - pos < minLen || pos >= end) break;
       g = ++gen;
       continue;
     }

@@ -12,7 +12,7 @@
  * prog.backtrack; // false: runs in the linear-time Pike VM
  * ```
  */
-import { fixedLength, RegexError, setCount, setHas } from "./syntax.ts";
+import { A_G, A_START, fixedLength, RegexError, setCount, setHas } from "./syntax.ts";
 import type { ByteSet, Node, RegexAst } from "./syntax.ts";
 
 export const OP_BYTE = 0; // a: byte
@@ -46,6 +46,10 @@ export interface Program {
   nregs: number;
   /** Needs the backtracking matcher (back references, lookaround, atomic groups, possessive repeats). */
   backtrack: boolean;
+  /** The pattern itself anchors every match at the subject start. */
+  anchoredStart: boolean;
+  /** No match is shorter than this (bytes). */
+  minLength: number;
   /** Bytes a match can start with (null: any, or the empty string can match). */
   firstBytes: Uint8Array | null;
   /** A byte string every match contains (null when none of length ≥ 2 is known). */
@@ -220,6 +224,48 @@ export function canBeEmpty(n: Node): boolean {
   }
 }
 
+/** Every match must start at the subject start (`^abc`, `\\A(?:x|^y)`): only one start position to try. */
+export function startsAnchored(n: Node): boolean {
+  switch (n.t) {
+    case "assert":
+      return n.kind === A_START || n.kind === A_G;
+    case "cat":
+      for (const it of n.items) {
+        if (startsAnchored(it)) return true;
+        if (!(it.t === "look" || (it.t === "assert"))) return false; // zero-width items may come first
+      }
+      return false;
+    case "alt":
+      return n.items.every(startsAnchored);
+    case "group":
+    case "atomic":
+      return startsAnchored(n.body);
+    case "repeat":
+      return n.min >= 1 && startsAnchored(n.body);
+    default:
+      return false;
+  }
+}
+
+/** Shortest length any match can have (lookarounds and back references count as 0). */
+export function minLength(n: Node): number {
+  switch (n.t) {
+    case "set":
+      return 1;
+    case "cat":
+      return n.items.reduce((a, it) => a + minLength(it), 0);
+    case "alt":
+      return Math.min(...n.items.map(minLength));
+    case "group":
+    case "atomic":
+      return minLength(n.body);
+    case "repeat":
+      return n.min * minLength(n.body);
+    default:
+      return 0;
+  }
+}
+
 /** Longest run of single-byte (or ASCII case-pair) nodes that every match must contain. */
 function requiredLiteral(root: Node): { bytes: Uint8Array; nocase: boolean } | null {
   let best: number[] = [];
@@ -331,6 +377,8 @@ export function compileProgram(ast: RegexAst, captures: boolean): Program {
     sets,
     nslots: e.captures ? (ast.groupCount + 1) * 2 : 2,
     nregs: e.nregs,
+    minLength: minLength(ast.root),
+    anchoredStart: startsAnchored(ast.root),
     backtrack: e.backtrack,
     firstBytes: firstBytes(code, e.pc, sets),
     requiredLiteral: lit ? lit.bytes : null,

@@ -12,6 +12,7 @@ import { compileRegex, RegexError } from "./regex.ts";
 import type { Regex } from "./regex.ts";
 import { parseRegex, setHas } from "./syntax.ts";
 import type { Node } from "./syntax.ts";
+import { canBeEmpty, minLength } from "./program.ts";
 
 const pats = etPcrePatterns();
 
@@ -34,6 +35,9 @@ test("every distinct ET Open pcre pattern compiles", () => {
 // by the targeted tests in regex.test.ts instead.
 const JS_DIFFERS =
   /\\[xX]\{|\\[AzZGhHvVRQEeaNkgoc]|\(\?[imsxU-]|\(\?>|[*+?}]\+|\[:|\\0|\\[1-9]\d|\(\?#|\\x[0-9a-fA-F](?![0-9a-fA-F])|\\[bB][*+?{]/;
+
+/** Patterns on which JS RegExp backtracks for seconds per subject (we stay within the step budget). */
+const JS_SLOW = ["[^>]*name\\s*=\\s*[\"']?productname"];
 
 const ALLOWED_BASE = "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
@@ -85,6 +89,41 @@ function sample(n: Node, rnd: () => number, allowed: string, out: string[]): voi
   }
 }
 
+/** A repeat inside a repeat: JS's backtracking may take exponential time on random subjects. */
+function nestedRepeat(n: Node, inRepeat: boolean): boolean {
+  switch (n.t) {
+    case "repeat":
+      if (inRepeat && (n.max === -1 || n.max > 1)) return true;
+      return nestedRepeat(n.body, inRepeat || n.max === -1 || n.max > 1);
+    case "cat":
+    case "alt":
+      return n.items.some((i) => nestedRepeat(i, inRepeat));
+    case "group":
+    case "atomic":
+    case "look":
+      return nestedRepeat(n.body, inRepeat);
+    default:
+      return false;
+  }
+}
+
+function backrefGroups(n: Node): number[] {
+  switch (n.t) {
+    case "backref":
+      return [n.group];
+    case "cat":
+    case "alt":
+      return n.items.flatMap(backrefGroups);
+    case "group":
+    case "atomic":
+    case "look":
+    case "repeat":
+      return backrefGroups(n.body);
+    default:
+      return [];
+  }
+}
+
 /** Whether group positions are comparable with JS (JS resets captures in each repetition). */
 function groupsComparable(n: Node, inRepeat: boolean): boolean {
   switch (n.t) {
@@ -95,6 +134,8 @@ function groupsComparable(n: Node, inRepeat: boolean): boolean {
     case "alt":
       return n.items.every((i) => groupsComparable(i, inRepeat));
     case "repeat":
+      // JS also refuses an empty iteration of an optional group ("(a*)?" leaves the group unset).
+      if (n.min === 0 && canBeEmpty(n.body)) return false;
       return groupsComparable(n.body, inRepeat || n.max !== 1);
     case "look":
       return groupsComparable(n.body, inRepeat || n.negated);
@@ -112,6 +153,7 @@ interface Case {
   ast: Node;
   allowed: string;
   groups: boolean;
+  backrefs: number[];
   noFinalNewline: boolean;
 }
 
@@ -124,8 +166,11 @@ function prepare(p: EtPcre): Case | null {
   } catch {
     return null;
   }
-  const re = compileRegex(p.pattern, { ...p.flags, captures: true });
   const ast = parseRegex(p.pattern, p.flags).root;
+  // Nested repeats and very long minimal matches make the checks slow (JS's backtracking, or generated
+  // subjects thousands of bytes long) without testing anything new.
+  if (nestedRepeat(ast, false) || minLength(ast) > 200 || JS_SLOW.some((s) => p.pattern.includes(s))) return null;
+  const re = compileRegex(p.pattern, { ...p.flags, captures: true });
   let allowed = ALLOWED_BASE;
   // JS '.' and multiline '^$' treat \r as a line end; PCRE (newline = LF) does not.
   if (f.multiline || (!f.dotAll && /(^|[^\\])\./.test(p.pattern))) allowed = allowed.replace("\r", "");
@@ -138,23 +183,33 @@ function prepare(p: EtPcre): Case | null {
     ast,
     allowed,
     groups: groupsComparable(ast, false),
+    backrefs: backrefGroups(ast),
     noFinalNewline: (!f.dollarEndOnly && p.pattern.includes("$")) || !!f.multiline,
   };
 }
 
 let lastMatched = false;
+let jsMs = 0, ourMs = 0;
 
 function compare(c: Case, subject: string): string | null {
   if (c.noFinalNewline && subject.endsWith("\n")) subject += "x";
   const buf = Uint8Array.from(subject, (ch) => ch.charCodeAt(0));
   c.js.lastIndex = 0;
+  let t0 = performance.now();
   const m = c.js.exec(subject);
+  jsMs += performance.now() - t0;
+  t0 = performance.now();
   const ok = c.re.exec(buf, 0, buf.length);
+  ourMs += performance.now() - t0;
   lastMatched = ok;
   const want = m ? `${m.index}-${m.index + m[0].length}` : "none";
   const got = ok ? `${c.re.matchStart}-${c.re.matchEnd}` : "none";
   if (c.re.budgetExceeded > 0) return null; // not a semantic difference; counted separately
-  if (want !== got) return `match ${got}, JS ${want}`;
+  if (want !== got) {
+    // PCRE: a back reference to an unset group fails; JS: it matches the empty string.
+    if (m && c.backrefs.some((g) => m[g] === undefined)) return null;
+    return `match ${got}, JS ${want}`;
+  }
   if (m && c.groups && m.indices) {
     for (let g = 1; g < m.indices.length; g++) {
       const jsg = m.indices[g];
@@ -192,9 +247,12 @@ test("differential against JS RegExp on ET patterns (random and generated subjec
         if (lastMatched) matches++;
         return diff === null;
       }),
-      { numRuns: 24, seed: 42 },
+      { numRuns: 16, seed: 42, endOnFailure: true },
     );
-    if (trace && performance.now() - t0 > 200) process.stderr.write(`SLOW ${performance.now() - t0}ms\n`);
+    if (trace && performance.now() - t0 > 200) {
+      process.stderr.write(`SLOW ${performance.now() - t0}ms (JS ${jsMs}ms, ours ${ourMs}ms)\n`);
+    }
+    jsMs = ourMs = 0;
     if (found.failed) {
       const s = found.counterexample![0] as string;
       mismatches.push(`${c.p.value} on ${JSON.stringify(s)}: ${compare(c, s)}`);

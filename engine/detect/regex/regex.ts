@@ -14,7 +14,7 @@
  * if (re.exec(buf, 0, buf.length)) console.log(re.matchStart, re.matchEnd); // 2 10
  * ```
  */
-import { parseRegex, RegexError } from "./syntax.ts";
+import { parseRegex } from "./syntax.ts";
 import type { RegexFlags } from "./syntax.ts";
 import { compileProgram } from "./program.ts";
 import type { Program } from "./program.ts";
@@ -67,7 +67,7 @@ export class Regex {
     this.requiredLiteral = prog.requiredLiteral;
     this.requiredLiteralNocase = prog.requiredLiteralNocase;
     this.stepBudget = flags.stepBudget ?? DEFAULT_STEP_BUDGET;
-    this.#anchored = !!flags.anchored;
+    this.#anchored = !!flags.anchored || prog.anchoredStart;
     this.#slots = new Int32Array(Math.max(prog.nslots, 2));
     this.groupStart = new Int32Array(ast.groupCount + 1).fill(-1);
     this.groupEnd = new Int32Array(ast.groupCount + 1).fill(-1);
