@@ -4,6 +4,7 @@
  */
 import { runInspect } from "./datapath/inspect.ts";
 import { runBench } from "./bench/cli.ts";
+import { runRules } from "./rules/check.ts";
 
 const HELP = `tsugi — open virtual patching: one inspection engine for endpoints and branch offices
 
@@ -14,6 +15,8 @@ commands:
                           (tsugi inspect --help for every option)
   bench engine [...]      benchmark the engine on generated workloads or a capture (-r FILE);
                           --json for machine-readable results, --assert-no-gc to fail on any GC
+  rules check FILE...     check Suricata-syntax rule files: each problem as file:line:col, then
+                          loaded / skipped by reason (--json, --strict, --var NAME=VALUE)
   help                    this text
 
 Run 'tsugi <command> --help' for a command's options.`;
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "inspect":
       return runInspect(rest);
+    case "rules":
+      return runRules(rest);
     case "bench":
       return await runBench(rest);
     case undefined:

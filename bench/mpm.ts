@@ -9,7 +9,11 @@
  * matcher memory, and a baseline loop (read and fold every byte) that bounds what a byte-at-a-time scan
  * can do in this JS engine. Writes `bench/results/mpm.json`.
  *
- * `node --import tsx bench/mpm.ts [--out FILE] [--maxStride N] [--seconds S]`
+ * `--compare DIR` also builds each group with the `builder.ts` in DIR (e.g. a copy of an earlier version
+ * of the matcher) and measures both, interleaved, in the same run (the machine may be shared and noisy).
+ * `--strides 12,5` overrides the sampled tiers; `--groups a,b` measures only those groups.
+ *
+ * `node --import tsx bench/mpm.ts [--out FILE] [--maxStride N] [--strides A,B] [--seconds S] [--compare DIR]`
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -275,9 +279,19 @@ function measure(seconds: number, bytes: number, run: () => number): { mbps: num
   return { mbps: Math.round((bytes * reps) / ((t - t0) / 1000) / 1e4) / 100, result };
 }
 
-function main(): void {
+interface Builder {
+  add(pattern: Uint8Array, nocase: boolean, id: number): void;
+  build(options?: { maxStride?: number; strides?: readonly number[] }): Mpm;
+}
+
+async function main(): Promise<void> {
   const seconds = Number(arg("--seconds") ?? 0.5);
   const maxStride = arg("--maxStride") === undefined ? undefined : Number(arg("--maxStride"));
+  const strides = arg("--strides")?.split(",").map(Number);
+  const compareDir = arg("--compare");
+  const Old = compareDir === undefined
+    ? undefined
+    : ((await import(`${compareDir}/builder.ts`)) as { MpmBuilder: new () => Builder }).MpmBuilder;
   const outFile = arg("--out") ?? fileURLToPath(new URL("./results/mpm.json", import.meta.url));
   const dir = fileURLToPath(new URL("../../shared/corpus/rulesets/et-open-2024-04", import.meta.url));
   const { rules, groups } = etFastPatterns(dir);
@@ -305,25 +319,47 @@ function main(): void {
   console.log("baseline (read + fold every byte) MB/s", baseline);
 
   const results = [];
+  const only = arg("--groups")?.split(",");
   for (const [g, subj] of Object.entries(plan)) {
+    if (only !== undefined && !only.includes(g)) continue;
     const ps = groups.get(g) ?? [];
     const b = new MpmBuilder();
     ps.forEach((p, id) => b.add(p.bytes, p.nocase, id));
     const heap0 = process.memoryUsage().heapUsed;
     const t0 = performance.now();
-    const m = b.build(maxStride === undefined ? {} : { maxStride });
+    const m = b.build({ ...(maxStride === undefined ? {} : { maxStride }), ...(strides === undefined ? {} : { strides }) });
     const buildMs = Math.round(performance.now() - t0);
     const heapDelta = process.memoryUsage().heapUsed - heap0;
+    let old: Mpm | undefined;
+    if (Old !== undefined) {
+      const ob = new Old();
+      ps.forEach((p, id) => ob.add(p.bytes, p.nocase, id));
+      old = ob.build(maxStride === undefined ? {} : { maxStride });
+    }
     const lens = ps.map((p) => p.bytes.length);
     const short = lens.filter((l) => l < 4).length;
-    const scans: Record<string, { mbps: number; hitsPerScan: number; ratioToBaseline: number }> = {};
+    const scans: Record<string, { mbps: number; hitsPerScan: number; ratioToBaseline: number; compareMbps?: number }> = {};
     for (const k of subj) {
       const s = subjects[k];
-      const r = measure(seconds, s.bytes.length, () => scanAll(m, s));
+      // interleave new and old (3 rounds each, best kept) so that both see the same machine load
+      let best = 0;
+      let bestOld = 0;
+      let result = 0;
+      for (let round = 0; round < 3; round++) {
+        const r = measure(seconds / 3, s.bytes.length, () => scanAll(m, s));
+        result = r.result;
+        if (r.mbps > best) best = r.mbps;
+        if (old !== undefined) {
+          const o = measure(seconds / 3, s.bytes.length, () => scanAll(old, s));
+          if (o.result !== r.result) throw new Error(`${g}/${k}: hit counts differ from --compare (${r.result} vs ${o.result})`);
+          if (o.mbps > bestOld) bestOld = o.mbps;
+        }
+      }
       scans[k] = {
-        mbps: r.mbps,
-        hitsPerScan: Math.round((r.result / s.starts.length) * 10) / 10,
-        ratioToBaseline: Math.round((r.mbps / baseline[k]) * 100) / 100,
+        mbps: best,
+        hitsPerScan: Math.round((result / s.starts.length) * 10) / 10,
+        ratioToBaseline: Math.round((best / baseline[k]) * 100) / 100,
+        ...(old === undefined ? {} : { compareMbps: bestOld }),
       };
     }
     const row = {
@@ -332,6 +368,8 @@ function main(): void {
       literals: m.literalCount,
       nocase: ps.filter((p) => p.nocase).length,
       shorterThan4: short,
+      strides: m.strides,
+      pairPassLiterals: m.shortLiteralCount,
       buildMs,
       memoryBytes: m.memoryBytes,
       heapDuringBuildBytes: heapDelta,
@@ -346,6 +384,8 @@ function main(): void {
     ruleset: "et-open-2024-04",
     rules,
     maxStride: maxStride ?? 12,
+    strides: strides ?? "default",
+    ...(compareDir === undefined ? {} : { compare: compareDir }),
     unit: "MB/s = 10^6 bytes scanned per second, one core",
     subjects: Object.fromEntries(Object.entries(subjects).map(([k, s]) => [k, s.name])),
     baselineMbps: baseline,
@@ -355,4 +395,9 @@ function main(): void {
   console.log(`wrote ${outFile}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -22,6 +22,10 @@ import { PacketMeta } from "../engine/packet.ts";
 import { compilePolicy, type CompiledPolicy } from "../engine/policy/compiled.ts";
 import { loadPolicy } from "../engine/policy/load.ts";
 import { CaptureReader } from "./pcap/reader.ts";
+import { EV_ALERT } from "../engine/events.ts";
+import { Ips } from "../engine/ips.ts";
+import { defaultParsers, defaultProbes } from "../engine/applayer/registry.ts";
+import { buildRuleSet } from "../rules/build.ts";
 
 export const INSPECT_USAGE = `usage: tsugi inspect -r FILE [options]
 
@@ -36,7 +40,8 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
                         defrag.memcap=BYTES, flow.max-flows=N, exception-policy=pass-packet|drop-packet
   --eve-flows           also write one "flow" record per flow
   --simulate-ips        block as an inline IPS would (drop/reject rules) — for IPS rules
-  -S FILE               IPS rules file (Suricata syntax): not in this build yet
+  -S FILE               IPS rules file (Suricata syntax); rules that cannot be loaded are listed
+                        (file:line:col: reason) and skipped
   -h, --help            this help
 
 Suricata flags that do not change detection (--runmode=..., -v, --init-errors-fatal, ...) are accepted
@@ -162,15 +167,14 @@ export interface InspectSummary {
   eveLost: number;
   seconds: number;
   evePath: string;
+  /** IPS alerts written. */
+  alerts: number;
   /** Blocked packets by reason (and firewall rule), in order of first appearance. */
   blocked: { reason: string; packets: number }[];
 }
 
 /** Runs an inspection. Throws Error subclasses with complete messages for bad input. */
 export function inspect(o: InspectOptions): InspectSummary {
-  if (o.rulesFile !== "") {
-    throw new UsageError(`-S ${o.rulesFile}: IPS rules are not supported by this build yet (the rule engine is issue #3)`);
-  }
   let policy: CompiledPolicy | null = null;
   if (o.policyFile !== "") {
     if (!existsSync(o.policyFile)) throw new Error(`${o.policyFile}: no such file`);
@@ -186,6 +190,16 @@ export function inspect(o: InspectOptions): InspectSummary {
   engine.logFlows = o.eveFlows;
   const eve = new EveWriter({ interfaces: o.engine.interfaces });
   if (policy !== null) eve.addPolicy(policy);
+  let alerts = 0;
+  if (o.rulesFile !== "") {
+    if (!existsSync(o.rulesFile)) throw new Error(`-S ${o.rulesFile}: no such file`);
+    const built = buildRuleSet([{ file: o.rulesFile, text: readFileSync(o.rulesFile, "latin1") }]);
+    for (const p of built.problems) o.notes.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message} (rule skipped)`);
+    const ips = new Ips(engine.flows, engine.ring, { prevent: o.simulateIps, stateEntries: 1 << 16 }, defaultParsers(), defaultProbes());
+    ips.detector.setRuleSet(built.ruleSet);
+    engine.setIps(ips);
+    eve.addRuleSet(built.ruleSet);
+  }
   const meta = new PacketMeta();
   let out = "";
   let events = 0;
@@ -198,7 +212,7 @@ export function inspect(o: InspectOptions): InspectSummary {
       if (ring.kind[i] === EV_DROP) {
         const why = eve.dropSummary(ring, i);
         blocked.set(why, (blocked.get(why) ?? 0) + 1);
-      }
+      } else if (ring.kind[i] === EV_ALERT) alerts++;
       out += line + "\n";
       events++;
     }
@@ -250,6 +264,7 @@ export function inspect(o: InspectOptions): InspectSummary {
     eveLost: engine.ring.lost,
     seconds: (performance.now() - t0) / 1000,
     evePath,
+    alerts,
     blocked: [...blocked.entries()].map(([reason, packets]) => ({ reason, packets })),
   };
 }
@@ -272,7 +287,7 @@ export function runInspect(args: string[]): number {
     const s = inspect(o);
     for (const n of o.notes.splice(0)) console.error(`tsugi inspect: ${n}`);
     console.log(
-      `tsugi: ${s.packets} packets (${s.bytes} bytes), ${s.flows} flows, ${s.dropped} dropped, ${s.anomalies} anomalies, ${s.events} events in ${
+      `tsugi: ${s.packets} packets (${s.bytes} bytes), ${s.flows} flows, ${s.dropped} dropped, ${s.anomalies} anomalies, ${s.alerts} alerts, ${s.events} events in ${
         s.seconds.toFixed(2)
       } s -> ${s.evePath}` + (s.eveLost > 0 ? ` (${s.eveLost} events lost: ring full)` : ""),
     );

@@ -309,6 +309,8 @@ export interface PacketTests {
   sameip?: boolean;
   /** `stream_size:server|client|both|either,<op>,<n>`. */
   streamSize?: { side: "server" | "client" | "both" | "either"; cmp: NumCmp };
+  /** Further `stream_size` tests of the same rule (each must hold, like `streamSize`). */
+  streamSizeMore?: Array<{ side: "server" | "client" | "both" | "either"; cmp: NumCmp }>;
   /** `app-layer-protocol:[!]name` (ALPROTO_*; `failed` is ALPROTO_FAILED). */
   appLayerProtocol?: { negated: boolean; proto: number };
   /** `urilen` (on http.uri, or http.uri.raw with `,raw`). */
@@ -318,6 +320,12 @@ export interface PacketTests {
   dcerpcOpnum?: Array<[number, number]>;
   /** `ssl_version` / `tls.version`: accepted versions (0x0300 ssl3 … 0x0304 tls1.3); negated for `!`. */
   tlsVersion?: { negated: boolean; versions: number[] };
+  /**
+   * `ssl_state:client_hello|!server_hello,...`: TLS handshake states seen on the flow. Bits: 1 client_hello,
+   * 2 server_hello, 4 client_keyx, 8 server_keyx, 16 unknown. Matches when any bit of `anyOf` is set
+   * (or `anyOf` is 0) and no bit of `noneOf` is.
+   */
+  sslState?: { anyOf: number; noneOf: number };
   /** `http.stat_code` as a number test is a content block; this is for `tls.cert_expired` etc.: not needed yet. */
 }
 

@@ -23,7 +23,8 @@ import { InspectBuffers } from "../detect/buffers.ts";
 import type { Detector } from "../detect/detector.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
 import { type AppParser, type AppSink, PARSE_ERROR, PARSE_UPGRADE, type Probe, PROBE_NEED_MORE } from "./parser.ts";
-import { ALPROTO_COUNT, ALPROTO_FAILED, ALPROTO_UNKNOWN } from "./proto.ts";
+import { ALPROTO_COUNT, ALPROTO_DNS, ALPROTO_FAILED, ALPROTO_UNKNOWN } from "./proto.ts";
+import type { DnsParser } from "./dns/dns.ts";
 import { MAX_PACKET_ANOMALIES } from "../packet.ts";
 
 export interface ProbeEntry {
@@ -165,6 +166,8 @@ export class AppLayer implements StreamConsumer, AppSink {
       }
       this.slot[flow] = s;
       this.slotProto[flow] = proto;
+      // DNS frames messages differently over TCP (length prefix) and UDP
+      if (proto === ALPROTO_DNS) (parser as DnsParser).setTcp(s, tcp);
     }
     this.curFlow = flow;
     this.curDir = dir;

@@ -15,6 +15,9 @@ import type { ProbeEntry } from "./dispatch.ts";
 import type { AppParser } from "./parser.ts";
 import {
   ALPROTO_DCERPC,
+  ALPROTO_DNS,
+  ALPROTO_SSH,
+  ALPROTO_TLS,
   ALPROTO_FTP,
   ALPROTO_HTTP1,
   ALPROTO_HTTP2,
@@ -34,6 +37,9 @@ import { Pop3Parser, probePop3 } from "./pop3/pop3.ts";
 import { probeSmb, SmbParser } from "./smb/smb.ts";
 import { DcerpcParser, probeDcerpc } from "./dcerpc/dcerpc.ts";
 import { probeRdp, RdpParser } from "./rdp/rdp.ts";
+import { probeTls, TlsParser } from "./tls/tls.ts";
+import { DnsParser, probeDns, probeDnsTcp } from "./dns/dns.ts";
+import { probeSsh, SshParser } from "./ssh/ssh.ts";
 
 /** Every parser, with default pool sizes. */
 export function defaultParsers(): AppParser[] {
@@ -47,12 +53,19 @@ export function defaultParsers(): AppParser[] {
     new SmbParser(),
     new DcerpcParser(),
     new RdpParser(),
+    new TlsParser(),
+    new DnsParser(),
+    new SshParser(),
   ];
 }
 
 /** Content probes, with the ports that make each one tried first (a hint, never a verdict on its own). */
 export function defaultProbes(): ProbeEntry[] {
   return [
+    { proto: ALPROTO_TLS, probe: probeTls, ports: [443, 8443, 993, 995, 465, 636, 3389], tcp: true, udp: false },
+    { proto: ALPROTO_SSH, probe: probeSsh, ports: [22], tcp: true, udp: false },
+    { proto: ALPROTO_DNS, probe: probeDns, ports: [53, 5353], tcp: false, udp: true },
+    { proto: ALPROTO_DNS, probe: probeDnsTcp, ports: [53], tcp: true, udp: false },
     { proto: ALPROTO_HTTP1, probe: probeHttp1, ports: [80, 8080, 8000, 3128], tcp: true, udp: false },
     { proto: ALPROTO_HTTP2, probe: probeHttp2, ports: [80, 443, 8443], tcp: true, udp: false },
     { proto: ALPROTO_SMB, probe: probeSmb, ports: [445, 139], tcp: true, udp: false },

@@ -24,7 +24,16 @@ import type { FlowTable } from "../flow/table.ts";
 import { TCP_CLOSED, TCP_ESTABLISHED } from "../flow/table.ts";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from "../packet.ts";
 import { ALPROTO_FAILED, alprotoMatches } from "../applayer/proto.ts";
-import { BUF_PAYLOAD, BUF_STREAM, FIELD_TLS_STATE, type InspectBuffers } from "./buffers.ts";
+import {
+  BUF_COUNT,
+  BUF_FILE_DATA,
+  BUF_HTTP_REQUEST_BODY,
+  BUF_HTTP_RESPONSE_BODY,
+  BUF_PAYLOAD,
+  BUF_STREAM,
+  FIELD_TLS_STATE,
+  type InspectBuffers,
+} from "./buffers.ts";
 import { ContentInspector } from "./inspect.ts";
 import { type AddressIndex, PG_ICMP, PG_OTHER, PG_TCP, PG_UDP, type PrefilterGroup, type RuleSet } from "./ruleset.ts";
 import {
@@ -82,6 +91,16 @@ const MAX_CANDIDATES = 8192;
 const NS_FLOWBIT = 1;
 const NS_FLOWINT = 2;
 const NS_TX = 3;
+const NS_BODY = 4;
+const NS_PENDING = 5;
+/** Signatures remembered per transaction for another look when its body grows. */
+const PENDING_SLOTS = 8;
+
+/** Buffers that grow while a transaction lasts (bodies, file data, DCERPC stubs). */
+const BODY_BUFFERS = new Uint8Array(BUF_COUNT);
+BODY_BUFFERS[BUF_FILE_DATA] = 1;
+BODY_BUFFERS[BUF_HTTP_REQUEST_BODY] = 1;
+BODY_BUFFERS[BUF_HTTP_RESPONSE_BODY] = 1;
 
 export class DetectStats {
   packetsInspected = 0;
@@ -328,23 +347,51 @@ export class Detector {
     if (rs === null || !rs.hasTx || this.drop) return;
     if ((this.flagsOf(flow) & DF_PASS) !== 0) return;
     const gen = this.nextStamp();
-    let n = 0;
-    const always = rs.txAlways;
-    for (let i = 0; i < always.length && n < MAX_CANDIDATES; i++) {
-      this.stamp[always[i]] = gen;
-      this.cand[n++] = always[i];
+    const always = rs.txAlwaysByProto[alproto];
+    let n = this.addList(always, 0, always.length, 0, gen);
+    const any = rs.txAlwaysByProto[0];
+    if (alproto !== 0) n = this.addList(any, 0, any.length, n, gen);
+    // signatures that were candidates on an unfinished body of this transaction and did not match yet
+    if (flow >= 0) {
+      const st = this.flowState;
+      for (let k = 0; k < PENDING_SLOTS; k++) {
+        const e = st.find(flow, flowId, NS_PENDING, txId, k);
+        if (e < 0) continue;
+        const sig = st.value[e] - 1;
+        st.remove(e);
+        if (sig >= 0 && sig < this.stamp.length && this.stamp[sig] !== gen && n < MAX_CANDIDATES) {
+          this.stamp[sig] = gen;
+          this.cand[n++] = sig;
+        }
+      }
     }
+    const pendingFrom = n;
     const groups = rs.txGroups;
+    const maxPat = rs.maxPatternLength;
     for (let id = 0; id < groups.length; id++) {
       const g = groups[id];
       if (g === null) continue;
-      for (let v = b.first(id); v >= 0; v = b.next(v)) {
+      let v = b.first(id);
+      if (v >= 0 && BODY_BUFFERS[id] === 1 && flow >= 0) {
+        // growing bodies: prefilter only what is new since the last inspection of this transaction
+        const e = this.flowState.upsert(flow, flowId, NS_BODY, txId, id);
+        const done = this.flowState.value[e];
+        const len = b.len[v];
+        let from = done - maxPat;
+        if (from < 0 || done > len) from = 0;
+        this.flowState.value[e] = len;
+        if (len > from) n = this.gather(g, b.data[v], b.start[v] + from, b.start[v] + len, n, gen);
+        v = b.next(v);
+      }
+      for (; v >= 0; v = b.next(v)) {
         n = this.gather(g, b.data[v], b.start[v], b.start[v] + b.len[v], n, gen);
       }
     }
+    void pendingFrom;
     this.sortCandidates(n);
     this.stats.candidates += n;
     const sigs = rs.signatures;
+    let pending = 0;
     for (let i = 0; i < n; i++) {
       const s = sigs[this.cand[i]];
       if (s.appProto !== 0 && !alprotoMatches(s.appProto, alproto)) continue;
@@ -353,7 +400,14 @@ export class Detector {
       this.stats.verified++;
       if (!this.packetTests(s, p, flow, dir)) continue;
       if (!this.txTests(s, b)) continue;
-      if (!this.txBlocks(s, p, b)) continue;
+      if (!this.txBlocks(s, p, b)) {
+        // a body may still grow: look at this signature again on the next inspection of the transaction
+        if (flow >= 0 && s.bodyBuffer && pending < PENDING_SLOTS) {
+          const e = this.flowState.upsert(flow, flowId, NS_PENDING, txId, pending++);
+          this.flowState.value[e] = s.idx + 1;
+        }
+        continue;
+      }
       if (!this.stateConditions(s, flow, flowId)) continue;
       if (flow >= 0) this.txSeen.upsert(flow, flowId, NS_TX, txId, s.idx);
       if (this.matched(s, p, flow, dir, flowId)) break;

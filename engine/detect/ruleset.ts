@@ -10,7 +10,8 @@
  * console.log(rs.signatures.length); // 0
  * ```
  */
-import { BUF_COUNT, BUF_PAYLOAD } from "./buffers.ts";
+import { BUF_COUNT, BUF_FILE_DATA, BUF_HTTP_REQUEST_BODY, BUF_HTTP_RESPONSE_BODY, BUF_PAYLOAD } from "./buffers.ts";
+import { ALPROTO_COUNT, alprotoMatches } from "../applayer/proto.ts";
 import { findBytes } from "./inspect.ts";
 import { BIT_ISNOTSET, BIT_ISSET, type Signature } from "./signature.ts";
 
@@ -183,6 +184,8 @@ export class RuleSet {
   /** Transaction signatures prefiltered per buffer (index BUF_*), and those without a fast pattern. */
   readonly txGroups: Array<PrefilterGroup | null>;
   readonly txAlways: Int32Array;
+  /** Transaction signatures without a fast pattern, by the app protocol their header names (0: any). */
+  readonly txAlwaysByProto: Int32Array[];
   /** IP-only signatures, by address. */
   readonly ipOnly: IpOnlyIndex;
   /** Longest fast pattern: how much stream history the prefilter rescans so patterns can straddle packets. */
@@ -215,6 +218,9 @@ export class RuleSet {
       if (g === PG_ICMP) return s.ipProto === 1 || s.ipProto === 58 || s.anyIcmp;
       return s.ipProto !== 6 && s.ipProto !== 17 && s.ipProto !== 1 && s.ipProto !== 58;
     };
+    for (const s of signatures) {
+      s.bodyBuffer = s.blocks.some((b) => b.buffer === BUF_FILE_DATA || b.buffer === BUF_HTTP_REQUEST_BODY || b.buffer === BUF_HTTP_RESPONSE_BODY);
+    }
     const ipOnly = signatures.filter((s) => isIpOnly(s));
     const ipOnlySet = new Set(ipOnly);
     this.ipOnly = new IpOnlyIndex(ipOnly);
@@ -233,6 +239,13 @@ export class RuleSet {
       this.txGroups.push(withPat.length === 0 ? null : new PrefilterGroup(withPat, [], factory));
     }
     this.txAlways = Int32Array.from(tx.filter((s) => s.fpPattern === null).map((s) => s.idx));
+    this.txAlwaysByProto = [];
+    for (let a = 0; a < ALPROTO_COUNT; a++) {
+      // http names HTTP/1 and covers HTTP/2 (and dcerpc covers SMB) in rule headers
+      this.txAlwaysByProto.push(
+        Int32Array.from(tx.filter((s) => s.fpPattern === null && (a === 0 ? s.appProto === 0 : s.appProto !== 0 && alprotoMatches(s.appProto, a))).map((s) => s.idx)),
+      );
+    }
     this.hasTx = tx.length > 0;
     this.hasStreamPayload = signatures.some((s) => !s.isTx && s.blocks.length > 0 && (s.ipProto === 6 || s.ipProto < 0));
     this.maxVars = signatures.reduce((m, s) => Math.max(m, s.varCount), 0);

@@ -331,6 +331,8 @@ export class Signature {
   blocks: Block[] = [];
   /** True when any block inspects an app-layer buffer: the signature runs per transaction. */
   isTx = false;
+  /** Some block inspects a body that grows while the transaction lasts (file.data, http bodies). */
+  bodyBuffer = false;
   /** Byte variables (byte_extract / byte_math) this signature uses. */
   varCount = 0;
 

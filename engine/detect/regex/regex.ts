@@ -109,30 +109,37 @@ export class Regex {
   }
 }
 
+// Candidate positions come from Uint8Array.prototype.indexOf (a native byte scan); no allocation.
 function containsLiteral(buf: Uint8Array, start: number, end: number, lit: Uint8Array, nocase: boolean): boolean {
   const m = lit.length;
   const last = end - m;
   const f = lit[0];
-  if (!nocase) {
-    for (let i = start; i <= last; i++) {
-      if (buf[i] !== f) continue;
-      let k = 1;
-      while (k < m && buf[i + k] === lit[k]) k++;
-      if (k === m) return true;
+  const fu = nocase && f >= 0x61 && f <= 0x7a ? f - 32 : f;
+  let nextLo = start - 1, nextUp = fu === f ? end : start - 1;
+  let i = start;
+  while (i <= last) {
+    if (nextLo < i) {
+      nextLo = buf.indexOf(f, i);
+      if (nextLo < 0 || nextLo > last) nextLo = end;
     }
-    return false;
-  }
-  const fu = f >= 0x61 && f <= 0x7a ? f - 32 : f;
-  for (let i = start; i <= last; i++) {
-    const c = buf[i];
-    if (c !== f && c !== fu) continue;
+    if (nextUp < i) {
+      nextUp = buf.indexOf(fu, i);
+      if (nextUp < 0 || nextUp > last) nextUp = end;
+    }
+    i = nextLo < nextUp ? nextLo : nextUp;
+    if (i > last) return false;
     let k = 1;
-    for (; k < m; k++) {
-      let b = buf[i + k];
-      if (b >= 0x41 && b <= 0x5a) b += 32;
-      if (b !== lit[k]) break;
+    if (nocase) {
+      for (; k < m; k++) {
+        let b = buf[i + k];
+        if (b >= 0x41 && b <= 0x5a) b += 32;
+        if (b !== lit[k]) break;
+      }
+    } else {
+      while (k < m && buf[i + k] === lit[k]) k++;
     }
     if (k === m) return true;
+    i++;
   }
   return false;
 }
