@@ -246,7 +246,9 @@ export class Engine {
     let flow = -1;
     let flowDir = 0;
     let tracked = false;
-    const badCsum = p.l4Csum === CSUM_BAD || p.ipCsum === CSUM_BAD;
+    // A bad TCP checksum keeps the segment out of connection state (it would corrupt sequence tracking);
+    // UDP and ICMP flows do not depend on it (Suricata parses their payloads regardless).
+    const badCsum = (p.l4Csum === CSUM_BAD && p.proto === IPPROTO_TCP) || p.ipCsum === CSUM_BAD;
     if (p.ipVersion !== 0 && p.decodeOk === 1 && !badCsum && !isIcmpError(p)) {
       flow = this.flows.lookup(p);
       if (flow >= 0) {

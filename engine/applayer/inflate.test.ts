@@ -166,4 +166,55 @@ test("DONE reports where the stream ended when data follows it", () => {
   assert.is(inf.done, true);
 });
 
+test("long Huffman codes (sub-tables) and far matches from earlier calls decode in any piece size", () => {
+  // Fibonacci-like symbol frequencies force code lengths up to the 15-bit limit.
+  const parts: number[] = [];
+  let a = 1;
+  let b = 1;
+  for (let sym = 0; sym < 24; sym++) {
+    for (let i = 0; i < a && parts.length < 60000; i++) parts.push(sym);
+    const c = a + b;
+    a = b;
+    b = c;
+  }
+  // Shuffle deterministically so that the data is literals, not one long run.
+  let seed = 12345;
+  for (let i = parts.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const j = seed % (i + 1);
+    const t = parts[i];
+    parts[i] = parts[j];
+    parts[j] = t;
+  }
+  const lits = new Uint8Array(parts);
+  // Then a copy of an early stretch 20 KiB further on: matches reaching back across call boundaries.
+  const data = new Uint8Array(lits.length + 30000);
+  data.set(lits);
+  data.set(lits.subarray(1000, 31000), lits.length);
+  const inf = new Inflater();
+  const z = new Uint8Array(deflateRawSync(data, { level: 9 }));
+  for (const [step, outStep] of [[z.length, 1 << 20], [1460, 4096], [7, 300], [1, 1]]) {
+    const cuts: number[] = [];
+    for (let c = step; c < z.length; c += step) cuts.push(c);
+    const r = run(inf, FORMAT_RAW, z, cuts, outStep);
+    assert.is(r.status, INFLATE_DONE, `step ${step}`);
+    assert.equal(r.out, data);
+  }
+  // A corrupted stream with long codes fails cleanly.
+  const bad = z.slice();
+  for (let i = 200; i < 260; i++) bad[i] = 0xff;
+  const st = run(inf, FORMAT_RAW, bad, [], 1 << 20).status;
+  assert.ok(st === INFLATE_ERR_DATA || st === INFLATE_DONE || st === INFLATE_NEED_INPUT);
+});
+
+test("gzip CRC over output of every length mod 4 matches", () => {
+  const inf = new Inflater();
+  for (let n = 0; n < 12; n++) {
+    const data = text.subarray(0, 1000 + n);
+    const r = run(inf, FORMAT_GZIP, new Uint8Array(gzipSync(data)), [3, 50], 1 + n);
+    assert.is(r.status, INFLATE_DONE);
+    assert.equal(r.out, data);
+  }
+});
+
 test.run();

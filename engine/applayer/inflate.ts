@@ -44,6 +44,9 @@ export const FORMAT_AUTO = 3;
 
 const WSIZE = 32768;
 const WMASK = WSIZE - 1;
+// Margins for the fast loop: one length/distance pair reads at most 48 bits plus a 32-bit refill.
+const FAST_IN = 12;
+const FAST_OUT = 258 + 2;
 
 // States.
 const S_SNIFF = 0;
@@ -85,27 +88,83 @@ const DIST_EXTRA = new Uint8Array([
 ]);
 const CL_ORDER = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
 
-const CRC_TABLE = new Int32Array(256);
+// CRC-32 tables for slicing by 4: CRC_TABLE[k * 256 + b] is the CRC of byte b followed by k zero bytes.
+const CRC_TABLE = new Int32Array(4 * 256);
 for (let n = 0; n < 256; n++) {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   CRC_TABLE[n] = c;
 }
+for (let n = 0; n < 256; n++) {
+  for (let k = 1; k < 4; k++) {
+    const prev = CRC_TABLE[(k - 1) * 256 + n];
+    CRC_TABLE[k * 256 + n] = CRC_TABLE[prev & 255] ^ (prev >>> 8);
+  }
+}
+
+// Decoding tables (zlib style): a primary table indexed by the next `root` input bits (deflate sends
+// codes most-significant bit first, so table indices are bit-reversed codes) and, for longer codes,
+// sub-tables reached through a LINK entry. Entries are Int32: `sym << 4 | codeLength` for a symbol,
+// `LINK | offset << 4 | subBits` for a link, 0 for a bit pattern no code starts with.
+const LINK = 0x40000000;
+const LROOT = 10;
+const LMASK = (1 << LROOT) - 1;
+const DROOT = 8;
+const DMASK = (1 << DROOT) - 1;
+const CLROOT = 7; // code-length codes are at most 7 bits: never a sub-table
+const CLMASK = (1 << CLROOT) - 1;
+// Proven bounds: every sub-table except the last is full, and a full sub-table of 2^s entries needs
+// at least s + 1 codes; so 2^root + max(2^s / (s + 1)) * symbols + one last sub-table suffices.
+const LTABLE_SIZE = (1 << LROOT) + 1526 + 32;
+const DTABLE_SIZE = (1 << DROOT) + 480 + 128;
+
+/** Scratch space for `buildTable`, one per Inflater (and one for the module's fixed tables). */
+class TableScratch {
+  readonly count = new Int16Array(16);
+  readonly next = new Int32Array(16);
+  readonly codes = new Int32Array(320);
+  readonly subBits = new Uint8Array(1 << LROOT);
+}
+
+/** Continues CRC-32 `c` (pre-inverted) over `b[from .. to)`, four bytes at a time. */
+function crc32(c: number, b: Uint8Array, from: number, to: number): number {
+  const t = CRC_TABLE;
+  let i = from;
+  // One loop for both strides: a separate tail loop made V8 (Node 20) deoptimize over and over.
+  while (i < to) {
+    if (to - i >= 4) {
+      c ^= b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+      c = t[768 + (c & 255)] ^ t[512 + ((c >>> 8) & 255)] ^ t[256 + ((c >>> 16) & 255)] ^ t[(c >>> 24) & 255];
+      i += 4;
+    } else {
+      c = t[(c ^ b[i]) & 255] ^ (c >>> 8);
+      i += 1;
+    }
+  }
+  return c;
+}
 
 /**
- * Canonical Huffman table construction (count per length, symbols in code order). Returns < 0 when the
- * lengths over-subscribe the code space; incomplete codes are accepted (decode fails on a missing code).
+ * Builds a decoding table for the canonical Huffman code with `lengths[start .. start+n)`. Returns < 0
+ * when the lengths over-subscribe the code space, else the unused code space (0 = complete code);
+ * incomplete codes are accepted (decoding fails on a missing code). All lengths 0 gives an empty table.
  */
-function buildHuffman(
-  count: Int16Array,
-  sym: Int16Array,
-  offs: Int16Array,
+function buildTable(
   lengths: Uint8Array,
   start: number,
   n: number,
+  table: Int32Array,
+  root: number,
+  sc: TableScratch,
 ): number {
+  const count = sc.count;
+  const next = sc.next;
+  const codes = sc.codes;
+  const size = 1 << root;
+  const mask = size - 1;
   for (let i = 0; i < 16; i++) count[i] = 0;
   for (let i = 0; i < n; i++) count[lengths[start + i]]++;
+  table.fill(0, 0, size);
   if (count[0] === n) return 0;
   let left = 1;
   for (let len = 1; len < 16; len++) {
@@ -113,29 +172,72 @@ function buildHuffman(
     left -= count[len];
     if (left < 0) return -1;
   }
-  offs[1] = 0;
-  for (let len = 1; len < 15; len++) offs[len + 1] = offs[len] + count[len];
+  // RFC 1951 3.2.2: first code of each length, then each symbol's code, bit-reversed.
+  count[0] = 0;
+  let code = 0;
+  for (let len = 1; len < 16; len++) {
+    code = (code + count[len - 1]) << 1;
+    next[len] = code;
+  }
+  const subBits = sc.subBits;
+  subBits.fill(0, 0, size);
+  let long = false;
   for (let i = 0; i < n; i++) {
     const l = lengths[start + i];
-    if (l !== 0) sym[offs[l]++] = i;
+    if (l === 0) continue;
+    let c = next[l]++;
+    let r = 0;
+    for (let k = 0; k < l; k++) {
+      r = (r << 1) | (c & 1);
+      c >>>= 1;
+    }
+    codes[i] = r;
+    if (l > root) {
+      long = true;
+      const p = r & mask;
+      if (l - root > subBits[p]) subBits[p] = l - root;
+    }
+  }
+  if (long) {
+    let off = size;
+    for (let p = 0; p < size; p++) {
+      const sb = subBits[p];
+      if (sb === 0) continue;
+      if (off + (1 << sb) > table.length) return -1; // cannot happen (see the size bounds)
+      table[p] = LINK | (off << 4) | sb;
+      table.fill(0, off, off + (1 << sb));
+      off += 1 << sb;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const l = lengths[start + i];
+    if (l === 0) continue;
+    const e = (i << 4) | l;
+    const r = codes[i];
+    if (l <= root) {
+      for (let j = r; j < size; j += 1 << l) table[j] = e;
+    } else {
+      const link = table[r & mask];
+      const off = (link >>> 4) & 0xffff;
+      const sb = link & 15;
+      for (let j = r >>> root; j < 1 << sb; j += 1 << (l - root)) table[off + j] = e;
+    }
   }
   return left;
 }
 
-const FIXED_LEN_COUNT = new Int16Array(16);
-const FIXED_LEN_SYM = new Int16Array(288);
-const FIXED_DIST_COUNT = new Int16Array(16);
-const FIXED_DIST_SYM = new Int16Array(32);
+const FIXED_LEN_TABLE = new Int32Array(1 << LROOT);
+const FIXED_DIST_TABLE = new Int32Array(1 << DROOT);
 {
   const l = new Uint8Array(320);
-  const offs = new Int16Array(16);
+  const sc = new TableScratch();
   for (let i = 0; i < 144; i++) l[i] = 8;
   for (let i = 144; i < 256; i++) l[i] = 9;
   for (let i = 256; i < 280; i++) l[i] = 7;
   for (let i = 280; i < 288; i++) l[i] = 8;
-  buildHuffman(FIXED_LEN_COUNT, FIXED_LEN_SYM, offs, l, 0, 288);
+  buildTable(l, 0, 288, FIXED_LEN_TABLE, LROOT, sc);
   for (let i = 0; i < 30; i++) l[i] = 5;
-  buildHuffman(FIXED_DIST_COUNT, FIXED_DIST_SYM, offs, l, 0, 30);
+  buildTable(l, 0, 30, FIXED_DIST_TABLE, DROOT, sc);
 }
 
 /** One streaming decompressor: a 32 KiB window plus state; reusable via `reset`. */
@@ -172,17 +274,15 @@ export class Inflater {
   private chk2 = 0;
 
   private readonly lengths = new Uint8Array(320);
-  private readonly offs = new Int16Array(16);
-  private readonly dynLenCount = new Int16Array(16);
-  private readonly dynLenSym = new Int16Array(288);
-  private readonly dynDistCount = new Int16Array(16);
-  private readonly dynDistSym = new Int16Array(32);
-  private readonly clCount = new Int16Array(16);
-  private readonly clSym = new Int16Array(19);
-  private lenCount: Int16Array = FIXED_LEN_COUNT;
-  private lenSym: Int16Array = FIXED_LEN_SYM;
-  private distCount: Int16Array = FIXED_DIST_COUNT;
-  private distSym: Int16Array = FIXED_DIST_SYM;
+  private readonly scratch = new TableScratch();
+  private readonly dynLenTable = new Int32Array(LTABLE_SIZE);
+  private readonly dynDistTable = new Int32Array(DTABLE_SIZE);
+  private readonly clTable = new Int32Array(1 << CLROOT);
+  private lenTable: Int32Array = FIXED_LEN_TABLE;
+  private distTable: Int32Array = FIXED_DIST_TABLE;
+  // In/out positions handed to and from `fast` (fields, so that nothing is allocated to return them).
+  private fPos = 0;
+  private fOp = 0;
 
   /** Starts a new stream of the given FORMAT_*. */
   reset(format: number): void {
@@ -382,10 +482,8 @@ export class Inflater {
             bc -= bc & 7;
             this.state = S_STORED_LEN;
           } else if (type === 1) {
-            this.lenCount = FIXED_LEN_COUNT;
-            this.lenSym = FIXED_LEN_SYM;
-            this.distCount = FIXED_DIST_COUNT;
-            this.distSym = FIXED_DIST_SYM;
+            this.lenTable = FIXED_LEN_TABLE;
+            this.distTable = FIXED_DIST_TABLE;
             this.state = S_LEN_SYM;
           } else if (type === 2) {
             this.state = S_DYN_COUNTS;
@@ -480,7 +578,7 @@ export class Inflater {
             bc -= 3;
           }
           while (this.counter < 19) l[CL_ORDER[this.counter++]] = 0;
-          if (buildHuffman(this.clCount, this.clSym, this.offs, l, 0, 19) !== 0) {
+          if (buildTable(l, 0, 19, this.clTable, CLROOT, this.scratch) !== 0) {
             status = INFLATE_ERR_DATA; // the code-length code must be complete
             this.state = S_ERROR;
             break loop;
@@ -497,7 +595,7 @@ export class Inflater {
               bb |= inp[pos++] << bc;
               bc += 8;
             }
-            const s = this.decode(this.clCount, this.clSym, bb, bc);
+            const s = this.decode(this.clTable, CLMASK, CLROOT, bb, bc);
             if (s === -1) break loop;
             if (s === -2) {
               status = INFLATE_ERR_DATA;
@@ -521,17 +619,15 @@ export class Inflater {
             break loop;
           }
           if (
-            buildHuffman(this.dynLenCount, this.dynLenSym, this.offs, l, 0, this.hlit) < 0 ||
-            buildHuffman(this.dynDistCount, this.dynDistSym, this.offs, l, this.hlit, this.hdist) < 0
+            buildTable(l, 0, this.hlit, this.dynLenTable, LROOT, this.scratch) < 0 ||
+            buildTable(l, this.hlit, this.hdist, this.dynDistTable, DROOT, this.scratch) < 0
           ) {
             status = INFLATE_ERR_DATA;
             this.state = S_ERROR;
             break loop;
           }
-          this.lenCount = this.dynLenCount;
-          this.lenSym = this.dynLenSym;
-          this.distCount = this.dynDistCount;
-          this.distSym = this.dynDistSym;
+          this.lenTable = this.dynLenTable;
+          this.distTable = this.dynDistTable;
           this.state = S_LEN_SYM;
           continue;
         }
@@ -565,13 +661,30 @@ export class Inflater {
           continue;
         }
         case S_LEN_SYM: {
-          // The hot loop: literals straight to the output while there is room.
+          if (end - pos >= FAST_IN && oend - op >= FAST_OUT) {
+            // Plenty of input and output room: whole symbols at a time without state bookkeeping.
+            this.bitbuf = bb;
+            this.bitcnt = bc;
+            this.fPos = pos;
+            this.fOp = op;
+            const st = this.fast(inp, inOff, end, out, oend, outBase);
+            bb = this.bitbuf;
+            bc = this.bitcnt;
+            pos = this.fPos;
+            op = this.fOp;
+            if (st !== 0) {
+              status = st;
+              break loop;
+            }
+            if (this.state !== S_LEN_SYM) continue;
+          }
+          // Near the end of the input or output: one resumable step at a time.
           for (;;) {
             while (bc < 15 && pos < end) {
               bb |= inp[pos++] << bc;
               bc += 8;
             }
-            const s = this.decode(this.lenCount, this.lenSym, bb, bc);
+            const s = this.decode(this.lenTable, LMASK, LROOT, bb, bc);
             if (s === -1) break loop;
             if (s === -2) {
               status = INFLATE_ERR_DATA;
@@ -625,7 +738,7 @@ export class Inflater {
             bb |= inp[pos++] << bc;
             bc += 8;
           }
-          const s = this.decode(this.distCount, this.distSym, bb, bc);
+          const s = this.decode(this.distTable, DMASK, DROOT, bb, bc);
           if (s === -1) break loop;
           if (s === -2 || s > 29) {
             status = INFLATE_ERR_DATA;
@@ -736,9 +849,7 @@ export class Inflater {
   /** Runs checksums over `out[from .. to)` (zlib: Adler-32, gzip: CRC-32). */
   private updateChecks(out: Uint8Array, from: number, to: number): void {
     if (this.format === FORMAT_GZIP) {
-      let c = this.crc;
-      for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ out[i]) & 255] ^ (c >>> 8);
-      this.crc = c;
+      this.crc = crc32(this.crc, out, from, to);
     } else if (this.format === FORMAT_ZLIB) {
       let a = this.adlerA;
       let b = this.adlerB;
@@ -758,26 +869,148 @@ export class Inflater {
   }
 
   /**
-   * Decodes one Huffman symbol from the low `bc` bits of `bb` without consuming them; the code length
-   * goes to `codeLen`. Returns the symbol, -1 when more bits are needed, -2 for a code not in the table.
+   * Decodes one Huffman symbol from the low `bc` bits of `bb` (bits above `bc` are zero) without
+   * consuming them; the code length goes to `codeLen`. Returns the symbol, -1 when more bits are
+   * needed, -2 for a code not in the table.
    */
-  private decode(count: Int16Array, sym: Int16Array, bb: number, bc: number): number {
-    let code = 0;
-    let first = 0;
-    let index = 0;
-    for (let len = 1; len < 16; len++) {
-      if (len > bc) return -1;
-      code |= (bb >>> (len - 1)) & 1;
-      const c = count[len];
-      if (code - c < first) {
-        this.codeLen = len;
-        return sym[index + (code - first)];
+  private decode(t: Int32Array, mask: number, root: number, bb: number, bc: number): number {
+    let e = t[bb & mask];
+    if ((e & LINK) !== 0) e = t[((e >>> 4) & 0xffff) + ((bb >>> root) & ((1 << (e & 15)) - 1))];
+    if (e === 0) return bc >= 15 ? -2 : -1;
+    const len = e & 15;
+    if (len > bc) return -1;
+    this.codeLen = len;
+    return e >>> 4;
+  }
+
+  /**
+   * The hot loop, entered in S_LEN_SYM with at least FAST_IN input bytes and FAST_OUT output bytes
+   * left: decodes whole literal / length-distance pairs with a 31-bit bit buffer (kept below 2^31 so that it
+   * stays a small integer for the JIT), writing to `out`
+   * only, and brings the window up to date on the way out. Stops at the end of the block (state
+   * S_BLOCK) or when the margins run out (state unchanged). Returns 0 or an INFLATE_ERR_* code.
+   * Bits, positions in and out travel through `bitbuf`, `bitcnt`, `fPos` and `fOp`.
+   */
+  private fast(inp: Uint8Array, inOff: number, end: number, out: Uint8Array, oend: number, outBase: number): number {
+    let bb = this.bitbuf;
+    let bc = this.bitcnt;
+    let pos = this.fPos;
+    let op = this.fOp;
+    const lt = this.lenTable;
+    const dt = this.distTable;
+    const win = this.window;
+    const start = op; // out[start .. op) is not yet in the window
+    const inLast = end - FAST_IN;
+    const outLast = oend - FAST_OUT;
+    const history = this.totalOut - outBase; // + op = bytes of history available
+    let status = 0;
+    while (pos <= inLast && op <= outLast) {
+      while (bc <= 23) {
+        bb |= inp[pos++] << bc;
+        bc += 8;
       }
-      index += c;
-      first += c;
-      first <<= 1;
-      code <<= 1;
+      let e = lt[bb & LMASK];
+      if ((e & LINK) !== 0) e = lt[((e >>> 4) & 0xffff) + ((bb >>> LROOT) & ((1 << (e & 15)) - 1))];
+      let s = e >>> 4;
+      let l = e & 15;
+      bb >>>= l;
+      bc -= l;
+      if (s < 256) {
+        if (e === 0) {
+          status = INFLATE_ERR_DATA;
+          break;
+        }
+        out[op++] = s;
+        // Often a second literal fits in the bits left (bc >= 9 here).
+        e = lt[bb & LMASK];
+        l = e & 15;
+        if (e !== 0 && (e & LINK) === 0 && l <= bc && (e >>> 4) < 256) {
+          out[op++] = e >>> 4;
+          bb >>>= l;
+          bc -= l;
+        }
+        continue;
+      }
+      if (s === 256) {
+        this.state = S_BLOCK;
+        break;
+      }
+      if (s > 285) {
+        status = INFLATE_ERR_DATA;
+        break;
+      }
+      s -= 257;
+      let n = LEN_EXTRA[s];
+      const len = LEN_BASE[s] + (bb & ((1 << n) - 1));
+      bb >>>= n;
+      bc -= n;
+      while (bc <= 23) {
+        bb |= inp[pos++] << bc;
+        bc += 8;
+      }
+      e = dt[bb & DMASK];
+      if ((e & LINK) !== 0) e = dt[((e >>> 4) & 0xffff) + ((bb >>> DROOT) & ((1 << (e & 15)) - 1))];
+      s = e >>> 4;
+      if (e === 0 || s > 29) {
+        status = INFLATE_ERR_DATA;
+        break;
+      }
+      l = e & 15;
+      bb >>>= l;
+      bc -= l;
+      n = DIST_EXTRA[s];
+      if (bc < n) {
+        while (bc <= 23) {
+          bb |= inp[pos++] << bc;
+          bc += 8;
+        }
+      }
+      const d = DIST_BASE[s] + (bb & ((1 << n) - 1));
+      bb >>>= n;
+      bc -= n;
+      if (d > history + op) {
+        status = INFLATE_ERR_DATA; // distance too far back
+        break;
+      }
+      let from = op - d;
+      let k = len;
+      if (from < start) {
+        // The first bytes come from the window (output of earlier calls or steps).
+        let wi = (this.wpos - (start - from)) & WMASK;
+        let m = start - from < k ? start - from : k;
+        k -= m;
+        while (m-- > 0) {
+          out[op++] = win[wi];
+          wi = (wi + 1) & WMASK;
+        }
+        from = start;
+      }
+      if (k >= 16 && op - from >= k) {
+        out.copyWithin(op, from, from + k);
+        op += k;
+      } else {
+        while (k-- > 0) out[op++] = out[from++];
+      }
     }
-    return -2;
+    // Give back whole bytes beyond 15 bits (they belong to this call's input), as the slow path keeps.
+    while (bc >= 16 && pos > inOff) {
+      pos--;
+      bc -= 8;
+    }
+    bb &= (1 << bc) - 1;
+    if (status !== 0) this.state = S_ERROR;
+    // Window: the last WSIZE bytes of out[start .. op).
+    let from = op - start > WSIZE ? op - WSIZE : start;
+    let wp = this.wpos;
+    while (from < op) {
+      win[wp] = out[from++];
+      wp = (wp + 1) & WMASK;
+    }
+    this.wpos = wp;
+    this.bitbuf = bb;
+    this.bitcnt = bc;
+    this.fPos = pos;
+    this.fOp = op;
+    return status;
   }
 }

@@ -88,7 +88,14 @@ export const BUF_SMTP_MAIL_FROM = 54;
 export const BUF_SMTP_RCPT_TO = 55; // multi
 export const BUF_BASE64_DATA = 56; // filled by detection (`base64_decode` then `base64_data`)
 export const BUF_RDP_CHANNEL = 57; // multi: each static virtual channel name the client requests (MCS Connect Initial), e.g. "MS_T120"
-export const BUF_COUNT = 58;
+// Packet headers (Suricata's `ipv4.hdr` …): the header bytes of this packet, as on the wire.
+export const BUF_IPV4_HDR = 58; // IPv4 header incl. options (IHL*4 bytes)
+export const BUF_IPV6_HDR = 59; // IPv6 fixed header plus extension headers
+export const BUF_TCP_HDR = 60; // TCP header incl. options (data offset*4 bytes)
+export const BUF_UDP_HDR = 61; // the 8-byte UDP header
+export const BUF_ICMPV4_HDR = 62; // ICMPv4 header (length depends on the type, as Suricata's decoder)
+export const BUF_ICMPV6_HDR = 63; // the 8-byte ICMPv6 header
+export const BUF_COUNT = 64;
 
 /** Rule-language names of the sticky buffers, canonical (dotted) first, then legacy spellings. */
 const NAMES: ReadonlyArray<readonly [string, number]> = [
@@ -187,6 +194,12 @@ const NAMES: ReadonlyArray<readonly [string, number]> = [
   ["smtp.rcpt_to", BUF_SMTP_RCPT_TO],
   ["base64_data", BUF_BASE64_DATA],
   ["rdp.channel", BUF_RDP_CHANNEL],
+  ["ipv4.hdr", BUF_IPV4_HDR],
+  ["ipv6.hdr", BUF_IPV6_HDR],
+  ["tcp.hdr", BUF_TCP_HDR],
+  ["udp.hdr", BUF_UDP_HDR],
+  ["icmpv4.hdr", BUF_ICMPV4_HDR],
+  ["icmpv6.hdr", BUF_ICMPV6_HDR],
 ];
 
 const BY_NAME = new Map<string, number>(NAMES);
@@ -308,3 +321,52 @@ export class InspectBuffers {
     this.ifaceSet = false;
   }
 }
+
+/** Which direction a buffer belongs to: 0 to server, 1 to client, 2 either (by the inspecting direction). */
+export const BUFFER_DIR = new Uint8Array(BUF_COUNT).fill(2);
+for (
+  const id of [
+    BUF_HTTP_URI,
+    BUF_HTTP_URI_RAW,
+    BUF_HTTP_METHOD,
+    BUF_HTTP_HOST,
+    BUF_HTTP_HOST_RAW,
+    BUF_HTTP_USER_AGENT,
+    BUF_HTTP_REQUEST_LINE,
+    BUF_HTTP_REQUEST_BODY,
+    BUF_HTTP_REQUEST_HEADER,
+    BUF_HTTP_REFERER,
+    BUF_HTTP_ACCEPT,
+    BUF_HTTP_ACCEPT_ENC,
+    BUF_HTTP_ACCEPT_LANG,
+    BUF_TLS_SNI,
+    BUF_JA3_HASH,
+    BUF_JA3_STRING,
+    BUF_JA4_HASH,
+    BUF_DNS_QUERY,
+    BUF_RDP_COOKIE,
+    BUF_FTP_COMMAND,
+    BUF_SMTP_COMMAND,
+    BUF_SMTP_HELO,
+    BUF_SMTP_MAIL_FROM,
+    BUF_SMTP_RCPT_TO,
+  ]
+) BUFFER_DIR[id] = 0;
+for (
+  const id of [
+    BUF_HTTP_STAT_CODE,
+    BUF_HTTP_STAT_MSG,
+    BUF_HTTP_RESPONSE_LINE,
+    BUF_HTTP_RESPONSE_BODY,
+    BUF_HTTP_SERVER,
+    BUF_HTTP_LOCATION,
+    BUF_HTTP_RESPONSE_HEADER,
+    BUF_TLS_CERTS,
+    BUF_TLS_CERT_SUBJECT,
+    BUF_TLS_CERT_ISSUER,
+    BUF_TLS_CERT_SERIAL,
+    BUF_TLS_CERT_FINGERPRINT,
+    BUF_JA3S_HASH,
+    BUF_JA3S_STRING,
+  ]
+) BUFFER_DIR[id] = 1;

@@ -270,7 +270,7 @@ export class Detector {
       : proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6
       ? PG_ICMP
       : PG_OTHER;
-    const group = rs.packetGroups[g];
+    const group = rs.packetGroups[2 * g + dir].group(dir === 0 ? p.dstPort : p.srcPort);
     const gen = this.nextStamp();
     let n = 0;
     // IP-only signatures: once per direction of a flow (every packet without a flow), found by address
@@ -368,8 +368,9 @@ export class Detector {
     const pendingFrom = n;
     const groups = rs.txGroups;
     const maxPat = rs.maxPatternLength;
-    for (let id = 0; id < groups.length; id++) {
-      const g = groups[id];
+    const base = dir * BUF_COUNT;
+    for (let id = 0; id < BUF_COUNT; id++) {
+      const g = groups[base + id];
       if (g === null) continue;
       let v = b.first(id);
       if (v >= 0 && BODY_BUFFERS[id] === 1 && flow >= 0) {
@@ -394,9 +395,11 @@ export class Detector {
     let pending = 0;
     for (let i = 0; i < n; i++) {
       const s = sigs[this.cand[i]];
+      if (s.txDir !== 2 && s.txDir !== dir) continue;
       if (s.appProto !== 0 && !alprotoMatches(s.appProto, alproto)) continue;
       if (!this.headerMatches(s, p, flow, dir)) continue;
-      if (flow >= 0 && this.txSeen.find(flow, flowId, NS_TX, txId, s.idx) >= 0) continue;
+      // each direction of a transaction is inspected once per signature (Suricata's per-direction state)
+      if (flow >= 0 && this.txSeen.find(flow, flowId, NS_TX, txId * 2 + dir, s.idx) >= 0) continue;
       this.stats.verified++;
       if (!this.packetTests(s, p, flow, dir)) continue;
       if (!this.txTests(s, b)) continue;
@@ -409,7 +412,7 @@ export class Detector {
         continue;
       }
       if (!this.stateConditions(s, flow, flowId)) continue;
-      if (flow >= 0) this.txSeen.upsert(flow, flowId, NS_TX, txId, s.idx);
+      if (flow >= 0) this.txSeen.upsert(flow, flowId, NS_TX, txId * 2 + dir, s.idx);
       if (this.matched(s, p, flow, dir, flowId)) break;
       if (this.drop) break;
     }

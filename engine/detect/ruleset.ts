@@ -10,10 +10,10 @@
  * console.log(rs.signatures.length); // 0
  * ```
  */
-import { BUF_COUNT, BUF_FILE_DATA, BUF_HTTP_REQUEST_BODY, BUF_HTTP_RESPONSE_BODY, BUF_PAYLOAD } from "./buffers.ts";
+import { BUFFER_DIR, BUF_COUNT, BUF_FILE_DATA, BUF_HTTP_REQUEST_BODY, BUF_HTTP_RESPONSE_BODY, BUF_PAYLOAD } from "./buffers.ts";
 import { ALPROTO_COUNT, alprotoMatches } from "../applayer/proto.ts";
 import { findBytes } from "./inspect.ts";
-import { BIT_ISNOTSET, BIT_ISSET, type Signature } from "./signature.ts";
+import { BIT_ISNOTSET, BIT_ISSET, FL_TOCLIENT, FL_TOSERVER, type Signature } from "./signature.ts";
 
 /**
  * Suricata's IP-only signatures: nothing but addresses (and `flowbits:set`, thresholds, metadata) —
@@ -170,6 +170,79 @@ export class PrefilterGroup {
   }
 }
 
+/** Ports given their own prefilter group (per protocol and direction): the most used, up to this many. */
+const MAX_PORT_GROUPS = 12;
+/** A port set wider than this counts as "any" for grouping. */
+const WIDE_PORT_SET = 1024;
+
+/**
+ * Packet signatures of one protocol group and direction, split by the flow's server port (destination
+ * port to server, source port to client) as Suricata's signature group heads are: a port named by many
+ * signatures gets a group of its own (its signatures plus those for any port); every other port uses
+ * the group of all signatures. Header checks still run on every candidate, so grouping only narrows.
+ */
+export class PortGroups {
+  /** Server port → index into `groups`, or -1 for `all`. */
+  readonly byPort: Int8Array;
+  readonly groups: PrefilterGroup[];
+  readonly all: PrefilterGroup;
+
+  constructor(sigs: Signature[], dir: number, ports: boolean, factory: ScannerFactory) {
+    const build = (list: Signature[]): PrefilterGroup => {
+      const withPat = list.filter((s) => s.fpPattern !== null && s.fpBuffer === BUF_PAYLOAD);
+      const always = list.filter((s) => !(s.fpPattern !== null && s.fpBuffer === BUF_PAYLOAD));
+      return new PrefilterGroup(withPat, always, factory);
+    };
+    this.byPort = new Int8Array(65536).fill(-1);
+    this.groups = [];
+    this.all = build(sigs);
+    if (!ports) return;
+    const serverPorts = (s: Signature): Uint16Array | null => {
+      const anyP = dir === 0 ? s.dstPortsAny : s.srcPortsAny;
+      if (anyP) return null;
+      const r = dir === 0 ? s.dstPorts : s.srcPorts;
+      let n = 0;
+      for (let i = 0; i < r.length; i += 2) n += r[i + 1] - r[i] + 1;
+      return n > WIDE_PORT_SET ? null : r;
+    };
+    const anyPort: Signature[] = [];
+    const specific: Array<{ s: Signature; r: Uint16Array }> = [];
+    const count = new Int32Array(65536);
+    for (const s of sigs) {
+      const r = serverPorts(s);
+      if (r === null) anyPort.push(s);
+      else {
+        specific.push({ s, r });
+        for (let i = 0; i < r.length; i += 2) for (let p = r[i]; p <= r[i + 1]; p++) count[p]++;
+      }
+    }
+    const top = [...count.keys()].filter((p) => count[p] > 0).sort((a, b) => count[b] - count[a] || a - b).slice(0, MAX_PORT_GROUPS);
+    for (const port of top) {
+      const list = anyPort.concat(specific.filter(({ r }) => {
+        for (let i = 0; i < r.length; i += 2) if (port >= r[i] && port <= r[i + 1]) return true;
+        return false;
+      }).map(({ s }) => s));
+      this.byPort[port] = this.groups.length;
+      this.groups.push(build(list));
+    }
+  }
+
+  /** The group for a packet whose server port is `port`. */
+  group(port: number): PrefilterGroup {
+    const g = this.byPort[port];
+    return g < 0 ? this.all : this.groups[g];
+  }
+}
+
+/**
+ * The buffer a fast pattern is looked for in. HTTP bodies are the same bytes as `file.data` of their
+ * direction, so their patterns join the file.data prefilter and the body is scanned once; the candidates
+ * are then verified on the buffer the signature names.
+ */
+export function prefilterBuffer(buffer: number): number {
+  return buffer === BUF_HTTP_REQUEST_BODY || buffer === BUF_HTTP_RESPONSE_BODY ? BUF_FILE_DATA : buffer;
+}
+
 /** Packet-rule groups by IP protocol. */
 export const PG_TCP = 0;
 export const PG_UDP = 1;
@@ -179,9 +252,9 @@ export const PG_OTHER = 3;
 export class RuleSet {
   readonly signatures: Signature[];
   readonly generation: number;
-  /** Packet (non-transaction) signatures per protocol group, prefiltered on the payload. */
-  readonly packetGroups: PrefilterGroup[];
-  /** Transaction signatures prefiltered per buffer (index BUF_*), and those without a fast pattern. */
+  /** Packet (non-transaction) signatures by protocol group and direction (index 2 * PG_* + dir), then server port. */
+  readonly packetGroups: PortGroups[];
+  /** Transaction signatures prefiltered per direction and buffer (index dir * BUF_COUNT + BUF_*). */
   readonly txGroups: Array<PrefilterGroup | null>;
   readonly txAlways: Int32Array;
   /** Transaction signatures without a fast pattern, by the app protocol their header names (0: any). */
@@ -219,6 +292,17 @@ export class RuleSet {
       return s.ipProto !== 6 && s.ipProto !== 17 && s.ipProto !== 1 && s.ipProto !== 58;
     };
     for (const s of signatures) {
+      // a transaction is inspected per direction; buffers that exist on one side only fix the signature's side
+      // (request and response buffers together: when the response is there, as Suricata)
+      let toServer = (s.flowFlags & FL_TOSERVER) !== 0;
+      let toClient = (s.flowFlags & FL_TOCLIENT) !== 0;
+      if (!toServer && !toClient) {
+        for (const b of s.blocks) {
+          if (BUFFER_DIR[b.buffer] === 0) toServer = true;
+          else if (BUFFER_DIR[b.buffer] === 1) toClient = true;
+        }
+      }
+      s.txDir = toClient ? 1 : toServer ? 0 : 2;
       s.bodyBuffer = s.blocks.some((b) => b.buffer === BUF_FILE_DATA || b.buffer === BUF_HTTP_REQUEST_BODY || b.buffer === BUF_HTTP_RESPONSE_BODY);
     }
     const ipOnly = signatures.filter((s) => isIpOnly(s));
@@ -228,15 +312,18 @@ export class RuleSet {
     this.packetGroups = [];
     for (let g = 0; g < 4; g++) {
       const sigs = signatures.filter((s) => !s.isTx && !ipOnlySet.has(s) && protoOf(s, g));
-      const withPat = sigs.filter((s) => s.fpPattern !== null && s.fpBuffer === BUF_PAYLOAD);
-      const always = sigs.filter((s) => !(s.fpPattern !== null && s.fpBuffer === BUF_PAYLOAD));
-      this.packetGroups.push(new PrefilterGroup(withPat, always, factory));
+      for (let dir = 0; dir < 2; dir++) {
+        const inDir = sigs.filter((s) => (s.flowFlags & (dir === 0 ? FL_TOCLIENT : FL_TOSERVER)) === 0);
+        this.packetGroups.push(new PortGroups(inDir, dir, g === PG_TCP || g === PG_UDP, factory));
+      }
     }
     this.txGroups = [];
     const tx = signatures.filter((s) => s.isTx);
-    for (let b = 0; b < BUF_COUNT; b++) {
-      const withPat = tx.filter((s) => s.fpPattern !== null && s.fpBuffer === b);
-      this.txGroups.push(withPat.length === 0 ? null : new PrefilterGroup(withPat, [], factory));
+    for (let dir = 0; dir < 2; dir++) {
+      for (let b = 0; b < BUF_COUNT; b++) {
+        const withPat = tx.filter((s) => s.fpPattern !== null && prefilterBuffer(s.fpBuffer) === b && (s.txDir === 2 || s.txDir === dir));
+        this.txGroups.push(withPat.length === 0 ? null : new PrefilterGroup(withPat, [], factory));
+      }
     }
     this.txAlways = Int32Array.from(tx.filter((s) => s.fpPattern === null).map((s) => s.idx));
     this.txAlwaysByProto = [];

@@ -331,6 +331,8 @@ export class Signature {
   blocks: Block[] = [];
   /** True when any block inspects an app-layer buffer: the signature runs per transaction. */
   isTx = false;
+  /** Transaction direction the signature is inspected in: 0 to server, 1 to client, 2 both. */
+  txDir = 2;
   /** Some block inspects a body that grows while the transaction lasts (file.data, http bodies). */
   bodyBuffer = false;
   /** Byte variables (byte_extract / byte_math) this signature uses. */

@@ -26,6 +26,8 @@
 
 /** Largest number of bytes one `append` may bring (one reassembler delivery). */
 export const RAW_MAX_APPEND = 65536;
+/** Copies shorter than this go byte by byte (no source view is looked up). */
+const WIDE_MIN = 65;
 
 export class RawWindows {
   /** History bytes kept per slot. */
@@ -43,15 +45,31 @@ export class RawWindows {
   serial = -1;
   /** Slot of the current batch (-1: a direction without history). */
   slot = -1;
-  /** Bytes of the batch in `buf[0 .. end)`; the new ones (after the history) start at `newAt`. */
+  /**
+   * Bytes of the batch in `buf[start .. end)`; the new ones (after the history) start at `newAt`.
+   * `start` is 0..3 after `open` and moves so that wide copies line up with their source.
+   */
+  start = 0;
   end = 0;
   newAt = 0;
-  /** Stream offset just past `buf[end - 1]`. */
-  endOff = 0;
 
   private readonly histLen: Int32Array;
   private readonly nextFree: Int32Array;
   private freeHead: number;
+  /** [0]: stream offset just past `buf[end - 1]` (a typed array: a double field would box). */
+  private readonly offs = new Float64Array(1);
+  /** `buf` as 32-bit words: packet bytes are copied four at a time. */
+  private readonly buf32: Int32Array;
+  /**
+   * Word views of the two source buffers seen most recently (the datapath's packet buffer and the
+   * reassembler's staging area, both reused). A view is made only for a buffer seen twice in a row of
+   * misses, so a datapath that hands over a fresh buffer per packet costs no allocation here.
+   */
+  private srcA: ArrayBufferLike | null = null;
+  private srcB: ArrayBufferLike | null = null;
+  private src32A: Int32Array;
+  private src32B: Int32Array;
+  private missed: ArrayBufferLike | null = null;
 
   /** `window` history bytes per direction, `memcap` bytes of history in all (cold; throws on nonsense). */
   constructor(window: number, memcap: number) {
@@ -59,8 +77,13 @@ export class RawWindows {
     if (!Number.isFinite(memcap) || memcap < 0) throw new Error(`stream raw memcap ${memcap}: expected bytes >= 0`);
     this.window = window;
     this.slots = window > 0 ? Math.floor(memcap / window) : 0;
-    this.scratchSize = window + RAW_MAX_APPEND;
-    this.buf = new Uint8Array(this.scratchSize + this.slots * window);
+    // + 4: room to shift a batch by up to 3 bytes to line it up with its source
+    this.scratchSize = window + RAW_MAX_APPEND + 4;
+    const total = this.scratchSize + this.slots * window;
+    this.buf = new Uint8Array((total + 3) & ~3);
+    this.buf32 = new Int32Array(this.buf.buffer);
+    this.src32A = this.buf32;
+    this.src32B = this.buf32;
     this.histLen = new Int32Array(this.slots);
     this.nextFree = new Int32Array(this.slots);
     for (let s = 0; s < this.slots; s++) this.nextFree[s] = s + 1 < this.slots ? s + 1 : -1;
@@ -71,6 +94,11 @@ export class RawWindows {
   /** Bytes of typed-array memory held. */
   get memoryBytes(): number {
     return this.buf.byteLength + this.histLen.byteLength + this.nextFree.byteLength;
+  }
+
+  /** Stream offset just past `buf[end - 1]`. */
+  get endOff(): number {
+    return this.offs[0];
   }
 
   /** A free slot (empty history), or -1 when the pool is exhausted. */
@@ -111,16 +139,18 @@ export class RawWindows {
       const base = this.scratchSize + slot * this.window;
       if (h > 0) this.buf.copyWithin(0, base, base + h);
     }
+    this.start = 0;
     this.end = h;
     this.newAt = h;
-    this.endOff = streamOff;
+    this.offs[0] = streamOff;
   }
 
   /** Keeps the current batch's last `window` bytes as its slot's history (the batch stays readable). */
   commit(): void {
     const slot = this.slot;
     if (this.key < 0 || slot < 0) return;
-    const n = this.end < this.window ? this.end : this.window;
+    const len = this.end - this.start;
+    const n = len < this.window ? len : this.window;
     const base = this.scratchSize + slot * this.window;
     if (n > 0) this.buf.copyWithin(base, this.end - n, this.end);
     this.histLen[slot] = n;
@@ -129,33 +159,53 @@ export class RawWindows {
 
   /** Appends delivered bytes `src[off .. off+len)` to the current batch. */
   append(src: Uint8Array, off: number, len: number): void {
+    if (len <= 0) return;
     if (len > RAW_MAX_APPEND) {
       off += len - RAW_MAX_APPEND;
-      this.endOff += len - RAW_MAX_APPEND;
+      this.offs[0] += len - RAW_MAX_APPEND;
       len = RAW_MAX_APPEND;
+      this.start = 0;
       this.end = 0;
       this.newAt = 0;
     }
     const b = this.buf;
+    let st = this.start;
     let e = this.end;
-    if (e + len > this.scratchSize) {
+    if (e + len + 3 > this.scratchSize) {
       // Keep the last `window` bytes in front; new bytes that fall off are no longer in the window.
-      const keep = e < this.window ? e : this.window;
+      const have = e - st;
+      const keep = have < this.window ? have : this.window;
       const drop = e - keep;
       b.copyWithin(0, drop, e);
       this.newAt = this.newAt > drop ? this.newAt - drop : 0;
+      st = 0;
       e = keep;
     }
-    for (let i = 0; i < len; i++) b[e + i] = src[off + i];
+    const src32 = len >= WIDE_MIN ? this.wordsOf(src) : null;
+    if (src32 !== null) {
+      // Shift the batch (a native move within `buf`) so the copy runs word to word.
+      const d = (src.byteOffset + off - e) & 3;
+      if (d !== 0) {
+        if (e > st) b.copyWithin(st + d, st, e);
+        st += d;
+        e += d;
+        this.newAt += d;
+      }
+      this.copyWide(src32, src, src.byteOffset + off, e, len);
+    } else {
+      for (let i = 0; i < len; i++) b[e + i] = src[off + i];
+    }
+    this.start = st;
     this.end = e + len;
-    this.endOff += len;
+    this.offs[0] += len;
   }
 
   /** `len` bytes were lost: nothing before them is contiguous with what follows. */
   gap(len: number): void {
+    this.start = 0;
     this.end = 0;
     this.newAt = 0;
-    this.endOff += len;
+    this.offs[0] += len;
   }
 
   /**
@@ -168,9 +218,9 @@ export class RawWindows {
     let start: number;
     let stop: number;
     if (this.key === key) {
-      base = 0;
-      stop = this.endOff;
-      start = stop - this.end;
+      base = this.start;
+      stop = this.offs[0];
+      start = stop - (this.end - this.start);
     } else if (slot >= 0) {
       base = this.scratchSize + slot * this.window;
       stop = histEnd;
@@ -183,5 +233,66 @@ export class RawWindows {
     const b = this.buf;
     for (let x = a; x < z; x++) if (b[base + (x - start)] !== src[srcOff + (x - off)]) return 1;
     return 0;
+  }
+
+  /** A word view of `src`'s whole buffer, or null (copy byte by byte) for a buffer not seen recently. */
+  private wordsOf(src: Uint8Array): Int32Array | null {
+    const ab = src.buffer;
+    if (ab === this.srcA) return this.src32A;
+    if (ab === this.srcB) {
+      // keep the most recent first
+      const v = this.src32B;
+      this.srcB = this.srcA;
+      this.src32B = this.src32A;
+      this.srcA = ab;
+      this.src32A = v;
+      return v;
+    }
+    if (this.missed !== ab) {
+      this.missed = ab;
+      return null;
+    }
+    // Seen on two misses in a row: a reused buffer, worth one view (allocated once per such buffer).
+    this.missed = null;
+    this.srcB = this.srcA;
+    this.src32B = this.src32A;
+    this.srcA = ab;
+    this.src32A = new Int32Array(ab, 0, ab.byteLength >> 2);
+    return this.src32A;
+  }
+
+  /**
+   * Copies `len` bytes from `src` (byte `abs` of its buffer; `w` is that buffer's word view) to `buf[e..]`,
+   * where `abs - e` is a multiple of 4: bytes up to a word boundary, words (unrolled), bytes after.
+   */
+  private copyWide(w: Int32Array, src: Uint8Array, abs: number, e: number, len: number): void {
+    const b = this.buf;
+    const d = this.buf32;
+    const so = src.byteOffset;
+    let i = 0;
+    while (((abs + i) & 3) !== 0 && i < len) {
+      b[e + i] = src[abs + i - so];
+      i++;
+    }
+    let sw = (abs + i) >> 2;
+    let dw = (e + i) >> 2;
+    const words = (len - i) >> 2;
+    const stop8 = sw + (words & ~7);
+    while (sw < stop8) {
+      d[dw] = w[sw];
+      d[dw + 1] = w[sw + 1];
+      d[dw + 2] = w[sw + 2];
+      d[dw + 3] = w[sw + 3];
+      d[dw + 4] = w[sw + 4];
+      d[dw + 5] = w[sw + 5];
+      d[dw + 6] = w[sw + 6];
+      d[dw + 7] = w[sw + 7];
+      sw += 8;
+      dw += 8;
+    }
+    const stop = sw + (words & 7);
+    while (sw < stop) d[dw++] = w[sw++];
+    i += words << 2;
+    for (; i < len; i++) b[e + i] = src[abs + i - so];
   }
 }

@@ -259,10 +259,10 @@ export class Reassembler {
     const w = this.windows;
     const k = 2 * flow + dir;
     if (w !== null && w.key === k && w.serial === this.serial) {
-      this.rawStart = 0;
+      this.rawStart = w.start;
       this.rawEnd = w.end;
       this.rawNew = w.newAt;
-      this.rawStreamOffset = w.endOff - w.end;
+      this.rawStreamOffset = w.endOff - (w.end - w.start);
       return true;
     }
     this.rawStart = 0;

@@ -84,6 +84,17 @@ const KNOWN_NAMES = [
   "upgrade",
 ].map((s) => new TextEncoder().encode(s));
 const SET_COOKIE = new TextEncoder().encode("set-cookie");
+// Candidate known header by (name length, last letter): one comparison per header instead of fifteen.
+// Slot value HDR_* + 1, 0 for none; [0] for requests, [1] for responses (Cookie vs Set-Cookie).
+const KNOWN_SLOTS = [new Int8Array(32 * 32), new Int8Array(32 * 32)];
+for (let r = 0; r < 2; r++) {
+  for (let k = 0; k < KNOWN_COUNT; k++) {
+    const name = k === HDR_COOKIE && r === 1 ? SET_COOKIE : KNOWN_NAMES[k];
+    KNOWN_SLOTS[r][name.length * 32 + (name[name.length - 1] & 31)] = k + 1;
+  }
+}
+const REQ_SLOTS = KNOWN_SLOTS[0];
+const RESP_SLOTS = KNOWN_SLOTS[1];
 const TOK_CHUNKED = new TextEncoder().encode("chunked");
 const TOK_GZIP = new TextEncoder().encode("gzip");
 const TOK_XGZIP = new TextEncoder().encode("x-gzip");
@@ -227,12 +238,21 @@ export class HeadView {
 
   private putRange(src: Uint8Array, s: number, e: number): void {
     const n = Math.min(e - s, this.buf.length - this.len);
-    for (let i = 0; i < n; i++) this.buf[this.len + i] = src[s + i];
-    if (n > 0) this.len += n;
+    const buf = this.buf;
+    let j = this.len;
+    for (let i = s, stop = s + n; i < stop; i++) buf[j++] = src[i];
+    if (n > 0) this.len = j;
   }
 
   /** Copies a header value, joining folded lines with one space. */
   private putValue(src: Uint8Array, s: number, e: number): void {
+    // Unfolded values (nearly all) are one plain copy.
+    let f = s;
+    while (f < e && src[f] !== 0x0d && src[f] !== 0x0a) f++;
+    if (f === e) {
+      this.putRange(src, s, e);
+      return;
+    }
     let i = s;
     while (i < e) {
       const c = src[i];
@@ -439,7 +459,7 @@ export class HeadView {
       const s = this.hdrStart[h];
       let c = s;
       while (c < s + this.hdrLen[h] && this.buf[c] !== 0x3a) c++;
-      for (let q = s; q < c; q++) this.put(this.buf[q]);
+      this.putRange(this.buf, s, c);
       this.put(0x0d);
       this.put(0x0a);
     }
@@ -512,12 +532,12 @@ export class HeadView {
 
   private knownId(raw: Uint8Array, a: number, request: boolean): number {
     const n = this.eNameL[a];
+    if (n === 0 || n >= 32) return -1;
     const s = this.eNameS[a];
-    for (let k = 0; k < KNOWN_COUNT; k++) {
-      const name = k === HDR_COOKIE && !request ? SET_COOKIE : KNOWN_NAMES[k];
-      if (name.length === n && eqNoCase(raw, s, name, 0, n)) return k;
-    }
-    return -1;
+    const k = (request ? REQ_SLOTS : RESP_SLOTS)[n * 32 + (raw[s + n - 1] & 31)] - 1;
+    if (k < 0) return -1;
+    const name = k === HDR_COOKIE && !request ? SET_COOKIE : KNOWN_NAMES[k];
+    return eqNoCase(raw, s, name, 0, n) ? k : -1;
   }
 
   private framing(request: boolean, sink: AppSink | null): void {

@@ -629,25 +629,38 @@ export class Http1Parser implements AppParser {
     const raw = head.raw;
     const cap = raw.length;
     while (pos < end) {
-      const c = buf[pos++];
-      if (head.len < cap) raw[head.len++] = c;
-      head.seen++;
-      if (c === 0x0a) {
-        if (head.lineLen < 0) {
-          let l = head.len - 1;
-          if (l > 0 && raw[l - 1] === 0x0d) l--;
-          head.lineLen = l < 0 ? 0 : l;
-          head.headersOff = head.len;
-          if (request && !hasProtocol(raw, head.lineLen)) {
-            head.complete = true; // HTTP/0.9
-            return pos;
-          }
-        } else if (head.curLine === 0) {
-          head.complete = true;
+      // One line (or the rest of the input) at a time: find its LF natively, then copy it in one loop.
+      let nl = buf.indexOf(0x0a, pos);
+      const stop = nl < 0 || nl >= end ? end : nl + 1;
+      if (nl >= end) nl = -1;
+      // curLine only has to say whether the line so far holds anything but CR.
+      if (head.curLine === 0) {
+        let k = pos;
+        const last = nl < 0 ? stop : nl;
+        while (k < last && buf[k] === 0x0d) k++;
+        if (k < last) head.curLine = 1;
+      }
+      const n = Math.min(stop - pos, cap - head.len);
+      let j = head.len;
+      for (let i = pos, e = pos + n; i < e; i++) raw[j++] = buf[i];
+      head.len = j;
+      head.seen += stop - pos;
+      pos = stop;
+      if (nl < 0) break;
+      if (head.lineLen < 0) {
+        let l = head.len - 1;
+        if (l > 0 && raw[l - 1] === 0x0d) l--;
+        head.lineLen = l < 0 ? 0 : l;
+        head.headersOff = head.len;
+        if (request && !hasProtocol(raw, head.lineLen)) {
+          head.complete = true; // HTTP/0.9
           return pos;
         }
-        head.curLine = 0;
-      } else if (c !== 0x0d) head.curLine++;
+      } else if (head.curLine === 0) {
+        head.complete = true;
+        return pos;
+      }
+      head.curLine = 0;
     }
     return pos;
   }

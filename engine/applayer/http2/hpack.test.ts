@@ -41,6 +41,68 @@ test("Huffman decode: RFC 7541 C.4.1 string and bad padding", () => {
   assert.is(huffmanDecode(hex("ff"), 0, 1, dst, 0, 64), -1);
 });
 
+/** Bit-at-a-time reference decoder straight from the code table (what the nibble tables replace). */
+function referenceHuffman(src: Uint8Array, dst: Uint8Array, dstOff: number, cap: number): number {
+  let code = 0;
+  let len = 0;
+  let w = 0;
+  for (const byte of src) {
+    for (let b = 7; b >= 0; b--) {
+      code = code * 2 + ((byte >> b) & 1);
+      len++;
+      for (let sym = 0; sym <= 256; sym++) {
+        if (huffmanLength(sym) !== len || HUFFMAN_CODES[sym] !== code) continue;
+        if (sym === 256) return -1;
+        if (w >= cap) return -2;
+        dst[dstOff + w++] = sym;
+        code = 0;
+        len = 0;
+        break;
+      }
+    }
+  }
+  return len > 7 || code !== 2 ** len - 1 ? -1 : w;
+}
+
+function huffmanEncode(data: Uint8Array, padBits: number, padOnes: boolean): Uint8Array {
+  const bits: number[] = [];
+  for (const b of data) {
+    for (let i = huffmanLength(b) - 1; i >= 0; i--) bits.push(Math.floor(HUFFMAN_CODES[b] / 2 ** i) & 1);
+  }
+  for (let i = 0; i < padBits || bits.length % 8 !== 0; i++) bits.push(padOnes || i > 0 ? 1 : 0);
+  const out = new Uint8Array(bits.length / 8);
+  for (let i = 0; i < bits.length; i++) out[i >> 3] |= bits[i] << (7 - (i & 7));
+  return out;
+}
+
+test("Huffman decode (nibble tables) agrees with a bit-at-a-time reference", () => {
+  const dst = new Uint8Array(300);
+  const ref = new Uint8Array(300);
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.integer({ min: 0, max: 16 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 60 }),
+      fc.uint8Array({ maxLength: 12 }),
+      (data, padBits, padOnes, cap, garbage) => {
+        for (const src of [huffmanEncode(data, padBits, padOnes), garbage]) {
+          dst.fill(0);
+          ref.fill(0);
+          const got = huffmanDecode(src, 0, src.length, dst, 5, cap);
+          const want = referenceHuffman(src, ref, 5, cap);
+          assert.is(got, want);
+          if (want >= 0) assert.equal(dst.subarray(0, 5 + want), ref.subarray(0, 5 + want));
+        }
+        const enc = huffmanEncode(data, 0, true);
+        assert.is(huffmanDecode(enc, 0, enc.length, dst, 0, 300), data.length);
+        assert.equal(dst.subarray(0, data.length), data);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
 test("RFC 7541 C.3: requests without Huffman coding", () => {
   const d = new HpackDecoder(4096);
   assert.equal(decode(d, hex("8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d")), [

@@ -176,40 +176,72 @@ const tree: Int32Array = (() => {
   return t;
 })();
 
+// Nibble-at-a-time decoding (the approach of nghttp2): a state is a tree node; for each state and the
+// next 4 bits, HUFF_STEP holds `next state << 16 | flags | symbol`. Codes are at least 5 bits long, so
+// one nibble emits at most one symbol. HUFF_ACCEPT marks states where the string may end: the path
+// from the root is at most 7 bits, all ones (RFC 7541 5.2 padding).
+const HUFF_EMIT = 0x100;
+const HUFF_FAIL = 0x200;
+const HUFF_STEP = new Int32Array(256 * 16);
+const HUFF_ACCEPT = new Uint8Array(256);
+{
+  for (let n = 0, d = 0; d <= 7; d++) {
+    HUFF_ACCEPT[n] = 1;
+    const next = tree[2 * n + 1];
+    if (next < 0) break;
+    n = next;
+  }
+  for (let st = 0; st < 256; st++) {
+    for (let x = 0; x < 16; x++) {
+      let cur = st;
+      let e = 0;
+      for (let b = 3; b >= 0; b--) {
+        const next = tree[2 * cur + ((x >> b) & 1)];
+        if (next >= 0) {
+          cur = next;
+          continue;
+        }
+        const sym = -next - 2;
+        if (next === -1 || sym === EOS) {
+          e = HUFF_FAIL;
+          break;
+        }
+        e = HUFF_EMIT | sym;
+        cur = 0;
+      }
+      HUFF_STEP[st * 16 + x] = (cur << 16) | e;
+    }
+  }
+}
+
 /**
  * Decodes Huffman-coded `src[off, off+len)` into `dst` (at most `dstCap` bytes from `dstOff`). Returns
  * bytes written, -1 for an invalid string (EOS inside, padding longer than 7 bits or not all ones), or
  * -2 when the output did not fit.
  */
 export function huffmanDecode(src: Uint8Array, off: number, len: number, dst: Uint8Array, dstOff: number, dstCap: number): number {
-  let n = 0;
-  let w = 0;
-  let depth = 0; // bits since the last symbol
-  let ones = true; // all of them were 1
+  let w = dstOff;
+  const wEnd = dstOff + dstCap;
+  let st = 0;
   const end = off + len;
   for (let i = off; i < end; i++) {
     const byte = src[i];
-    for (let b = 7; b >= 0; b--) {
-      const bit = (byte >> b) & 1;
-      const next = tree[2 * n + bit];
-      depth++;
-      if (bit === 0) ones = false;
-      if (next >= 0) {
-        n = next;
-        continue;
-      }
-      if (next === -1) return -1;
-      const sym = -next - 2;
-      if (sym === EOS) return -1;
-      if (w >= dstCap) return -2;
-      dst[dstOff + w++] = sym;
-      n = 0;
-      depth = 0;
-      ones = true;
+    let e = HUFF_STEP[(st << 4) | (byte >>> 4)];
+    if ((e & (HUFF_EMIT | HUFF_FAIL)) !== 0) {
+      if ((e & HUFF_FAIL) !== 0) return -1;
+      if (w >= wEnd) return -2;
+      dst[w++] = e & 255;
     }
+    e = HUFF_STEP[((e >>> 16) << 4) | (byte & 15)];
+    if ((e & (HUFF_EMIT | HUFF_FAIL)) !== 0) {
+      if ((e & HUFF_FAIL) !== 0) return -1;
+      if (w >= wEnd) return -2;
+      dst[w++] = e & 255;
+    }
+    st = e >>> 16;
   }
-  if (depth > 7 || !ones) return -1;
-  return w;
+  if (HUFF_ACCEPT[st] === 0) return -1;
+  return w - dstOff;
 }
 
 /** Scratch-space results of `readInt` (no allocation). */
