@@ -370,6 +370,25 @@ test("IP fragments of 8 bytes: in order, reversed, seeded permutations (IPv4 and
   noFailures(failures, "IP fragments");
 });
 
+test("IP fragments whose first one carries the whole TCP header (24 bytes): all orders, IPv4 and IPv6", () => {
+  const r = rig();
+  const failures: string[] = [];
+  for (const a of ATTACKS) {
+    for (const v6 of [false, true]) {
+      const orders: [string, (n: number) => number[]][] = [
+        ["in order", (n) => [...Array(n).keys()]],
+        ["reversed", (n) => [...Array(n).keys()].reverse()],
+        ["permutation", (n) => permutation(n, prng(a.sid))],
+      ];
+      for (const [label, order] of orders) {
+        const why = fragCase(r, a, v6, order, 24);
+        if (why !== "") failures.push(`${a.name} ${v6 ? "IPv6" : "IPv4"} 24-byte ${label}: ${why}`);
+      }
+    }
+  }
+  noFailures(failures, "24-byte IP fragments");
+});
+
 test("overlapping IP fragments with different bytes: the configured defrag.policy decides", () => {
   // the request's URI padded so "etc/passwd" sits at an even TCP offset: the junk copy swaps its 16-bit
   // words, keeping the TCP checksum valid whichever copy the reassembly keeps

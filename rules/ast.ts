@@ -58,6 +58,12 @@ export interface RuleHeader {
   srcPorts: PortSet;
   /** `<>`: the rule also matches with source and destination swapped. */
   bidirectional: boolean;
+  /**
+   * `=>` (Suricata 8 transactional rule): one rule matches a whole transaction, request and response;
+   * its buffer blocks may inspect either direction (see `BufferBlock.direction` for buffers that exist
+   * in both). Source/destination are the client/server of the transaction. Never set with `bidirectional`.
+   */
+  transactional: boolean;
   dst: AddrSet;
   dstPorts: PortSet;
 }
@@ -114,7 +120,12 @@ export type ByteString = "hex" | "dec" | "oct" | null;
 export interface ByteTestMatch {
   kind: "byte_test";
   pos: SourcePos;
-  count: number; // bytes to convert (1-10, or up to 23 for string)
+  count: number; // bytes to convert (0-8, or up to 23 for string); 0 when `countVar` is set
+  /**
+   * The byte count is this byte_extract/byte_math variable (`byte_test:len,=,1,0;`). Suricata checks
+   * it when the rule runs: a value over 8 (23 with `string`) makes the keyword not match.
+   */
+  countVar?: string;
   op: "<" | ">" | "=" | "!" | "&" | "^" | "<=" | ">=";
   negated: boolean; // `!` before the operator (e.g. `!=`)
   value: NumOrVar;
@@ -128,7 +139,10 @@ export interface ByteTestMatch {
 export interface ByteJumpMatch {
   kind: "byte_jump";
   pos: SourcePos;
+  /** Bytes to read (0-8, or up to 23 for string); 0 reads nothing (value 0: only post_offset moves). 0 when `countVar` is set. */
   count: number;
+  /** The byte count is this variable (`byte_jump:len,0,relative;`); over 8 (23 with string) at run time: no match. */
+  countVar?: string;
   offset: NumOrVar;
   relative: boolean;
   multiplier: number;
@@ -158,7 +172,9 @@ export interface ByteExtractMatch {
 export interface ByteMathMatch {
   kind: "byte_math";
   pos: SourcePos;
-  count: number;
+  count: number; // 1-10; 0 when `countVar` is set
+  /** `bytes <var>`: the byte count is this variable; outside 1-10 at run time: no match. */
+  countVar?: string;
   offset: NumOrVar;
   oper: "+" | "-" | "*" | "/" | "<<" | ">>";
   rvalue: NumOrVar;
@@ -237,6 +253,12 @@ export type Transform =
 export interface BufferBlock {
   buffer: number; // BUF_* from engine/detect/buffers.ts
   pos: SourcePos;
+  /**
+   * `file.data:to_client;` (Suricata 8): which direction's instance of a two-way buffer this block
+   * inspects. In a transactional (`=>`) rule it picks the side of the transaction; in other rules the
+   * parser also folds it into `Rule.flow` (like `flow:to_client`).
+   */
+  direction?: "to_server" | "to_client";
   transforms: Transform[];
   matches: BlockMatch[];
 }
@@ -256,7 +278,7 @@ export interface RuleFlow {
 export interface FlowbitsOp {
   pos: SourcePos;
   op: "set" | "unset" | "toggle" | "isset" | "isnotset" | "noalert";
-  /** One name, or several for `isset a|b` (any) and `isset a&b` (all): `names.length > 1` with `anyOf`. */
+  /** One name, or several for `isset a|b` / `isnotset a|b` (any of them): `names.length > 1` with `anyOf`. */
   names: string[];
   anyOf: boolean;
 }
@@ -287,6 +309,13 @@ export interface Threshold {
   uniqueOn?: "src_port" | "dst_port";
 }
 
+/** One `app-layer-protocol` test (see `PacketTests.appLayerProtocol`). */
+export interface AppLayerProtocolTest {
+  negated: boolean;
+  proto: number;
+  mode?: "direction" | "final" | "original" | "either" | "to_server" | "to_client";
+}
+
 /** Keywords tested on the packet itself (not on a buffer). Each present one must hold. */
 export interface PacketTests {
   dsize?: NumCmp;
@@ -311,8 +340,21 @@ export interface PacketTests {
   streamSize?: { side: "server" | "client" | "both" | "either"; cmp: NumCmp };
   /** Further `stream_size` tests of the same rule (each must hold, like `streamSize`). */
   streamSizeMore?: Array<{ side: "server" | "client" | "both" | "either"; cmp: NumCmp }>;
-  /** `app-layer-protocol:[!]name` (ALPROTO_*; `failed` is ALPROTO_FAILED). */
-  appLayerProtocol?: { negated: boolean; proto: number };
+  /**
+   * `app-layer-protocol:[!]name[,mode]` (ALPROTO_*; `failed` is ALPROTO_FAILED). `mode` says which detected
+   * protocol is compared (Suricata): absent/"direction" the one of this packet's direction, "final" the
+   * flow's final one, "original" the one before a protocol change (e.g. HTTP/1 upgraded to HTTP/2),
+   * "either" either direction's, "to_server"/"to_client" that direction's.
+   */
+  appLayerProtocol?: AppLayerProtocolTest;
+  /** Further `app-layer-protocol` tests of the same rule (each must hold), e.g. `!http` and `!tls`. */
+  appLayerProtocolMore?: AppLayerProtocolTest[];
+  /**
+   * `app-layer-event:<proto>.<event>` names (e.g. `http.request_field_missing_colon`, or a general
+   * `applayer_*` event): each must have been raised on the flow/transaction. They are Suricata's names,
+   * which are the names app-layer parsers give `defineAnomaly` (engine/anomaly.ts).
+   */
+  appLayerEvents?: string[];
   /** `urilen` (on http.uri, or http.uri.raw with `,raw`). */
   urilen?: { cmp: NumCmp; raw: boolean };
   /** `dcerpc.iface:<uuid>[,<op><version>][,any_frag]` and `dcerpc.opnum:<list>`. */
@@ -327,6 +369,14 @@ export interface PacketTests {
    */
   sslState?: { anyOf: number; noneOf: number };
   /** `http.stat_code` as a number test is a content block; this is for `tls.cert_expired` etc.: not needed yet. */
+}
+
+/** `tag:session|host,<count>,<packets|seconds|bytes>[,src|dst]`. */
+export interface TagSpec {
+  scope: "session" | "host";
+  count: number;
+  metric: "packets" | "seconds" | "bytes";
+  direction?: "src" | "dst";
 }
 
 export interface Rule {
@@ -357,7 +407,11 @@ export interface Rule {
   detectionFilter: Threshold | null;
   noalert: boolean;
   /** `tag:session|host,<count>,<packets|seconds|bytes>`. */
-  tag: { scope: "session" | "host"; count: number; metric: "packets" | "seconds" | "bytes"; direction?: "src" | "dst" } | null;
+  tag: TagSpec | null;
+  /** Further `tag` keywords of the same rule (Suricata applies each), in rule order after `tag`. */
+  tagMore?: TagSpec[];
+  /** The `alert` keyword (Suricata 7+): alert even when the action does not imply it (`pass` … `alert;`). */
+  forceAlert?: boolean;
   /** Suricata's `prefilter` keyword: use this (non-content) keyword as the rule's prefilter. */
   prefilter: boolean;
 }

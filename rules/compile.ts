@@ -14,7 +14,15 @@
  * ```
  */
 import type { AddrSet, BlockMatch, BufferBlock, NumCmp, NumOrVar, PortSet, Rule, RuleProblem, Threshold } from "./ast.ts";
-import { BUF_BASE64_DATA, BUF_HTTP_URI, BUF_HTTP_URI_RAW, BUF_PAYLOAD, BUF_STREAM } from "../engine/detect/buffers.ts";
+import {
+  BUF_BASE64_DATA,
+  BUF_HTTP_URI,
+  BUF_HTTP_URI_RAW,
+  BUF_ICMPV6_HDR,
+  BUF_IPV4_HDR,
+  BUF_PAYLOAD,
+  BUF_STREAM,
+} from "../engine/detect/buffers.ts";
 import { type PatternScanner, RuleSet, type ScannerFactory, type ScannerPattern } from "../engine/detect/ruleset.ts";
 import {
   ACT_ALERT,
@@ -279,6 +287,7 @@ function compileOps(matches: BlockMatch[], vars: Map<string, number>, opts: Comp
       case "byte_test": {
         op = new BlockOp(OP_BYTE_TEST);
         op.count = m.count;
+        [, op.countVar] = numVar(m.countVar === undefined ? undefined : { var: m.countVar }, vars, "byte_test count");
         op.op = BT_OPS[m.op];
         op.negated = m.negated || m.op === "!";
         [op.value, op.valueVar] = numVar(m.value, vars, "byte_test value");
@@ -293,6 +302,7 @@ function compileOps(matches: BlockMatch[], vars: Map<string, number>, opts: Comp
       case "byte_jump": {
         op = new BlockOp(OP_BYTE_JUMP);
         op.count = m.count;
+        [, op.countVar] = numVar(m.countVar === undefined ? undefined : { var: m.countVar }, vars, "byte_jump count");
         [op.offset, op.offsetVar] = numVar(m.offset, vars, "byte_jump offset");
         op.relative = m.relative;
         op.multiplier = m.multiplier;
@@ -324,6 +334,7 @@ function compileOps(matches: BlockMatch[], vars: Map<string, number>, opts: Comp
       case "byte_math": {
         op = new BlockOp(OP_BYTE_MATH);
         op.count = m.count;
+        [, op.countVar] = numVar(m.countVar === undefined ? undefined : { var: m.countVar }, vars, "byte_math count");
         [op.offset, op.offsetVar] = numVar(m.offset, vars, "byte_math offset");
         op.op = BM_OPS[m.oper];
         [op.value, op.valueVar] = numVar(m.rvalue, vars, "byte_math rvalue");
@@ -471,6 +482,8 @@ function compileOne(
   s.srcPorts = portArray(h.srcPorts);
   s.dstPorts = portArray(h.dstPorts);
   s.bidirectional = h.bidirectional;
+  s.transactional = h.transactional;
+  s.forceAlert = r.forceAlert === true;
   let ff = 0;
   if (r.flow) {
     const f = r.flow;
@@ -532,8 +545,23 @@ function compileOne(
     s.sslStateNone = pt.sslState.noneOf;
   }
   if (pt.appLayerProtocol) {
+    const tests = [pt.appLayerProtocol, ...(pt.appLayerProtocolMore ?? [])];
+    for (const t of tests) {
+      if (t.mode !== undefined && t.mode !== "direction" && t.mode !== "final" && t.mode !== "either") {
+        throw new CompileError(`unsupported keyword: app-layer-protocol ${t.mode}`, `app-layer-protocol mode "${t.mode}" is not supported`);
+      }
+    }
+    s.alpTests = Int32Array.from(tests.map((t) => t.proto));
+    s.alpNegs = Uint8Array.from(tests.map((t) => (t.negated ? 1 : 0)));
     s.alpProto = pt.appLayerProtocol.proto;
     s.alpNeg = pt.appLayerProtocol.negated;
+  }
+  if (pt.appLayerEvents && pt.appLayerEvents.length > 0) {
+    s.events = Int32Array.from(pt.appLayerEvents.map((name) => {
+      const code = anomalyCode(name);
+      if (code < 0) throw new CompileError("unknown app-layer event", `app-layer-event "${name}" is not an event Tsugi's parsers raise`);
+      return code;
+    }));
   }
   if (pt.dcerpcIface) {
     s.dceIface = pt.dcerpcIface.uuid;
@@ -579,7 +607,7 @@ function compileOne(
   }
   s.blocks = blocks;
   s.varCount = vars.size;
-  s.isTx = blocks.some((b) => b.buffer !== BUF_PAYLOAD) || s.dceIface !== null || s.dceOpnums !== null ||
+  s.isTx = blocks.some((b) => b.buffer !== BUF_PAYLOAD && !(b.buffer >= BUF_IPV4_HDR && b.buffer <= BUF_ICMPV6_HDR)) || s.dceIface !== null || s.dceOpnums !== null ||
     s.tlsVersions !== null || s.sslStateAny >= 0;
 
   for (const f of r.flowbits) {
@@ -674,6 +702,13 @@ export function compileRules(rules: Rule[], opts: CompileOptions): CompileResult
 }
 
 import { NaiveScanner } from "../engine/detect/ruleset.ts";
+import { ANOMALIES } from "../engine/anomaly.ts";
+import "../engine/applayer/registry.ts"; // every parser's events are defined (defineAnomaly) before names are looked up
+
+function anomalyCode(name: string): number {
+  for (let i = 0; i < ANOMALIES.length; i++) if (ANOMALIES[i].event === name) return i;
+  return -1;
+}
 function naive(p: ScannerPattern[]): PatternScanner {
   return new NaiveScanner(p);
 }

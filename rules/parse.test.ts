@@ -2,6 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { ContentMatch, Rule, RuleProblem } from "./ast.ts";
 import { parseRules } from "./parse.ts";
+import { readFileSync } from "node:fs";
+import { corpusDir } from "../datapath/pcap/corpus.ts";
 import { ALPROTO_HTTP1, ALPROTO_TLS } from "../engine/applayer/proto.ts";
 import { BUF_HTTP_HEADER, BUF_HTTP_URI, BUF_PAYLOAD } from "../engine/detect/buffers.ts";
 
@@ -168,6 +170,38 @@ test("classtype gives category and priority; priority keyword wins", () => {
   const p = bad("alert tcp any any -> any any (classtype:trojan-activty; sid:1;)");
   assert.is(p.reason, "unknown classtype");
   assert.match(p.message, /did you mean "trojan-activity"/);
+});
+
+test("transactional direction => (Suricata 8): one rule over request and response", () => {
+  // suricata-verify detect-bidir-flowbits, shortened
+  const r = ok(
+    'alert http any any => any any (msg:"tx"; http.method; content:"POST"; http.stat_code; content:"500"; file.data: to_client; content:"org.openqa"; sid:1;)',
+  );
+  assert.ok(r.header.transactional);
+  assert.not.ok(r.header.bidirectional);
+  assert.equal(r.blocks.map((b) => b.direction), [undefined, undefined, "to_client"]);
+  // transactional rules keep both directions: no flow direction is folded in
+  assert.is(r.flow, null);
+  const plain = ok("alert http any any -> any any (sid:1;)").header;
+  assert.not.ok(plain.transactional);
+  assert.not.ok(ok("alert http any any <> any any (sid:1;)").header.transactional);
+  assert.match(bad("alert http any any <= any any (sid:1;)").message, /"=>" \(transactional\)/);
+});
+
+test("suricata-verify rules Suricata loads are loaded (except config action / doh2)", () => {
+  const corpus = corpusDir();
+  if (corpus === null) return;
+  const root = `${corpus}/suricata-verify`;
+  const manifest = JSON.parse(readFileSync(`${root}/manifest.json`, "utf8")) as { cases: Array<{ name: string; rules: string }> };
+  const problems: string[] = [];
+  for (const c of manifest.cases) {
+    const r = parseRules(readFileSync(`${root}/${c.name}/${c.rules}`, "utf8"), `${c.name}/${c.rules}`);
+    for (const p of r.problems) {
+      if (p.reason === "unsupported action" || p.reason === "unsupported protocol: doh2") continue;
+      problems.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message}`);
+    }
+  }
+  assert.equal(problems, []);
 });
 
 test.run();

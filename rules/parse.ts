@@ -183,8 +183,8 @@ function parseHeader(s: string, end: number, vars: Record<string, string>, cache
       throw new LineError(`unknown protocol "${proto.t}"${didYouMean(p, names)}`, "unknown protocol", proto.at);
     }
   }
-  if (dir.t !== "->" && dir.t !== "<>") {
-    throw new LineError(`direction must be "->" or "<>", got "${dir.t}"`, "invalid header", dir.at);
+  if (dir.t !== "->" && dir.t !== "<>" && dir.t !== "=>") {
+    throw new LineError(`direction must be "->", "<>" or "=>" (transactional), got "${dir.t}"`, "invalid header", dir.at);
   }
   const addr = (x: { t: string; at: number }) => {
     try {
@@ -216,6 +216,7 @@ function parseHeader(s: string, end: number, vars: Record<string, string>, cache
     src: addr(src),
     srcPorts: port(sp),
     bidirectional: dir.t === "<>",
+    transactional: dir.t === "=>",
     dst: addr(dst),
     dstPorts: port(dp),
   };
@@ -360,9 +361,44 @@ function finish(
       };
     }
   }
+  const dirProblem = foldBlockDirections(rule);
+  if (dirProblem !== null) return problem("invalid direction", dirProblem);
   if (rule.classtype !== null && !d.priorityGiven) {
     const c = d.classifications.get(rule.classtype);
     if (c !== undefined) rule.priority = c.priority;
   }
   return { rule };
+}
+
+/**
+ * Outside transactional rules, a sticky buffer's direction (`file.data:to_client;`) restricts the whole
+ * rule to that direction, as Suricata does (like `flow:to_client`). Returns a problem message or null.
+ */
+function foldBlockDirections(rule: Rule): string | null {
+  if (rule.header.transactional) return null;
+  let dir: "to_server" | "to_client" | null = null;
+  for (const b of rule.blocks) {
+    if (b.direction === undefined) continue;
+    if (dir !== null && dir !== b.direction) return `sticky buffers ask for both to_server and to_client (only a transactional "=>" rule may)`;
+    dir = b.direction;
+  }
+  if (dir === null) return null;
+  const f = rule.flow ?? {
+    toServer: false,
+    toClient: false,
+    established: false,
+    notEstablished: false,
+    stateless: false,
+    onlyStream: false,
+    noStream: false,
+    onlyFrag: false,
+    noFrag: false,
+  };
+  if ((dir === "to_server" && f.toClient) || (dir === "to_client" && f.toServer)) {
+    return `a sticky buffer's ${dir} contradicts the rule's flow direction`;
+  }
+  if (dir === "to_server") f.toServer = true;
+  else f.toClient = true;
+  rule.flow = f;
+  return null;
 }

@@ -38,7 +38,11 @@ export interface ProbeEntry {
 }
 
 const PS_DONE = 1; // parser gave up (error) for this flow
-const MAX_PROBE_CALLS = 8;
+/** Probe attempts per direction (each piece of a short start is probed again with what came before). */
+const MAX_PROBE_CALLS = 64;
+/** Bytes kept per direction while its protocol is undecided, and how many directions can wait at once. */
+const PROBE_CAP = 2048;
+const PROBE_SLOTS = 1024;
 
 export class AppLayerStats {
   detected = 0;
@@ -46,6 +50,8 @@ export class AppLayerStats {
   poolExhausted = 0;
   parseErrors = 0;
   gaps = 0;
+  /** Directions whose short first bytes could not be kept (all probe buffers in use): probed piece by piece. */
+  probePoolExhausted = 0;
 }
 
 export class AppLayer implements StreamConsumer, AppSink {
@@ -60,6 +66,12 @@ export class AppLayer implements StreamConsumer, AppSink {
   private readonly state: Uint8Array;
   private readonly probeCalls: Uint8Array;
   private readonly flowIdOf: Float64Array;
+  /** Per flow direction: the probe buffer holding its first bytes while undecided, or -1. */
+  private readonly probeSlot: Int32Array;
+  private readonly probePool = new Uint8Array(PROBE_SLOTS * PROBE_CAP);
+  private readonly probeLen = new Int32Array(PROBE_SLOTS);
+  private readonly probeFree = new Int32Array(PROBE_SLOTS);
+  private probeFreeTop = PROBE_SLOTS;
   /** The packet being processed (set by the engine before stream delivery). */
   packet: Packet | null = null;
   /** Flow and direction of the bytes being parsed. */
@@ -82,6 +94,8 @@ export class AppLayer implements StreamConsumer, AppSink {
     this.state = new Uint8Array(flows.capacity);
     this.probeCalls = new Uint8Array(flows.capacity * 2);
     this.flowIdOf = new Float64Array(flows.capacity);
+    this.probeSlot = new Int32Array(flows.capacity * 2).fill(-1);
+    for (let i = 0; i < PROBE_SLOTS; i++) this.probeFree[i] = PROBE_SLOTS - 1 - i;
   }
 
   /** Resets per-flow state when a slot holds a new flow. */
@@ -96,6 +110,8 @@ export class AppLayer implements StreamConsumer, AppSink {
   }
 
   private release(flow: number): void {
+    this.releaseProbe(2 * flow);
+    this.releaseProbe(2 * flow + 1);
     const s = this.slot[flow];
     if (s >= 0) {
       const parser = this.parsers[this.slotProto[flow]];
@@ -146,14 +162,70 @@ export class AppLayer implements StreamConsumer, AppSink {
     this.sync(flow);
     if ((this.state[flow] & PS_DONE) !== 0) return;
     const flows = this.flows;
-    let proto = flows.appProto[flow];
+    const proto = flows.appProto[flow];
     if (proto === ALPROTO_FAILED) return;
-    if (proto === ALPROTO_UNKNOWN) {
-      proto = this.detect(flow, dir, buf, off, len, tcp);
-      if (proto <= 0) return;
-      flows.appProto[flow] = proto;
-      this.stats.detected++;
+    if (proto !== ALPROTO_UNKNOWN) {
+      this.parsePiece(flow, dir, proto, buf, off, len, tcp);
+      return;
     }
+    const k = 2 * flow + dir;
+    const ps = this.probeSlot[k];
+    if (ps >= 0) {
+      // earlier pieces of this direction were too short to tell: probe them together with this one
+      const base = ps * PROBE_CAP;
+      const have = this.probeLen[ps];
+      const n = len < PROBE_CAP - have ? len : PROBE_CAP - have;
+      const pool = this.probePool;
+      for (let i = 0; i < n; i++) pool[base + have + i] = buf[off + i];
+      this.probeLen[ps] = have + n;
+      const found = this.detect(flow, dir, pool, base, have + n, tcp, have + n >= PROBE_CAP);
+      if (found === PROBE_NEED_MORE) return;
+      this.releaseProbe(k);
+      if (found <= 0) return;
+      flows.appProto[flow] = found;
+      this.stats.detected++;
+      this.parsePiece(flow, dir, found, pool, base, have + n, tcp);
+      if (n < len && flows.appProto[flow] === found) this.parsePiece(flow, dir, found, buf, off + n, len - n, tcp);
+      return;
+    }
+    const found = this.detect(flow, dir, buf, off, len, tcp, !tcp);
+    if (found === PROBE_NEED_MORE) {
+      // keep the bytes: the parser must see the stream from its first byte once the protocol is known
+      const slot = this.takeProbe(k);
+      if (slot < 0) {
+        this.stats.probePoolExhausted++;
+        return;
+      }
+      const base = slot * PROBE_CAP;
+      const n = len < PROBE_CAP ? len : PROBE_CAP;
+      for (let i = 0; i < n; i++) this.probePool[base + i] = buf[off + i];
+      this.probeLen[slot] = n;
+      return;
+    }
+    if (found <= 0) return;
+    flows.appProto[flow] = found;
+    this.stats.detected++;
+    this.parsePiece(flow, dir, found, buf, off, len, tcp);
+  }
+
+  private takeProbe(k: number): number {
+    if (this.probeFreeTop === 0) return -1;
+    const slot = this.probeFree[--this.probeFreeTop];
+    this.probeSlot[k] = slot;
+    this.probeLen[slot] = 0;
+    return slot;
+  }
+
+  private releaseProbe(k: number): void {
+    const slot = this.probeSlot[k];
+    if (slot < 0) return;
+    this.probeSlot[k] = -1;
+    this.probeFree[this.probeFreeTop++] = slot;
+  }
+
+  /** Hands in-order bytes to the flow's parser (opening its state on first use). */
+  private parsePiece(flow: number, dir: number, proto: number, buf: Uint8Array, off: number, len: number, tcp: boolean): void {
+    const flows = this.flows;
     let s = this.slot[flow];
     const parser = this.parsers[proto];
     if (parser === null) return;
@@ -169,6 +241,7 @@ export class AppLayer implements StreamConsumer, AppSink {
       // DNS frames messages differently over TCP (length prefix) and UDP
       if (proto === ALPROTO_DNS) (parser as DnsParser).setTcp(s, tcp);
     }
+    void flows;
     this.curFlow = flow;
     this.curDir = dir;
     this.curProto = proto;
@@ -195,7 +268,11 @@ export class AppLayer implements StreamConsumer, AppSink {
     }
   }
 
-  private detect(flow: number, dir: number, buf: Uint8Array, off: number, len: number, tcp: boolean): number {
+  /**
+   * Probes `len` bytes (the start of direction `dir`): a protocol id, PROBE_NEED_MORE when more bytes
+   * could tell (and `final` is not set), or 0 when nothing matched.
+   */
+  private detect(flow: number, dir: number, buf: Uint8Array, off: number, len: number, tcp: boolean, final: boolean): number {
     const calls = this.probeCalls;
     const k = 2 * flow + dir;
     if (calls[k] >= MAX_PROBE_CALLS) return 0;
@@ -221,13 +298,12 @@ export class AppLayer implements StreamConsumer, AppSink {
     }
     // Content that fits several protocols (an FTP and an SMTP greeting are both "220 ..."): the port
     // decides once enough bytes were seen to rule the others out.
-    if (hintedUndecided !== 0 && len >= 16) return hintedUndecided;
-    if (!needMore || calls[k] >= MAX_PROBE_CALLS) {
-      // both directions failed to identify: give up
-      if (calls[2 * flow + (dir ^ 1)] > 0 || !tcp) {
-        this.flows.appProto[flow] = ALPROTO_FAILED;
-        this.stats.failed++;
-      }
+    if (hintedUndecided !== 0 && (len >= 16 || final)) return hintedUndecided;
+    if (needMore && !final && calls[k] < MAX_PROBE_CALLS) return PROBE_NEED_MORE;
+    // this direction cannot be identified; when the other one could not either, give up on the flow
+    if (calls[2 * flow + (dir ^ 1)] > 0 || !tcp) {
+      this.flows.appProto[flow] = ALPROTO_FAILED;
+      this.stats.failed++;
     }
     return 0;
   }

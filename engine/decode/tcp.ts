@@ -42,9 +42,10 @@ export function decodeTcp(ctx: DecodeContext, p: Packet, off: number, end: numbe
       p.dstPort = u16(buf, off + 2);
     }
     if (!partial) invalid(ctx, p, A_TCP_PKT_TOO_SMALL);
-    // Without a whole header there are no flags to judge: nothing above IP is usable (a first fragment
-    // this short is judged again once reassembled).
-    p.decodeOk = 0;
+    // Without a whole header there are no flags to judge: nothing above IP is usable. A first fragment
+    // this short (RFC 1858's tiny fragment) is still a fragment: it goes to reassembly and the whole
+    // datagram is judged then.
+    if (p.isFragment !== 1) p.decodeOk = 0;
     return;
   }
   ctx.stats.tcp++;

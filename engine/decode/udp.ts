@@ -27,7 +27,8 @@ export function decodeUdp(ctx: DecodeContext, p: Packet, off: number, end: numbe
       p.dstPort = u16(buf, off + 2);
     }
     if (!partial) invalid(ctx, p, A_UDP_HLEN_TOO_SMALL);
-    p.decodeOk = 0; // no whole header: nothing above IP is usable
+    // no whole header: nothing above IP is usable (a first fragment is judged again once reassembled)
+    if (p.isFragment !== 1) p.decodeOk = 0;
     return;
   }
   ctx.stats.udp++;

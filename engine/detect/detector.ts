@@ -29,7 +29,13 @@ import {
   BUF_FILE_DATA,
   BUF_HTTP_REQUEST_BODY,
   BUF_HTTP_RESPONSE_BODY,
+  BUF_ICMPV4_HDR,
+  BUF_ICMPV6_HDR,
+  BUF_IPV4_HDR,
+  BUF_IPV6_HDR,
   BUF_PAYLOAD,
+  BUF_TCP_HDR,
+  BUF_UDP_HDR,
   BUF_STREAM,
   FIELD_TLS_STATE,
   type InspectBuffers,
@@ -138,6 +144,8 @@ export class Detector {
   hasRaw = false;
 
   private tcpStateBefore = 0;
+  /** The packet being inspected (for header buffers). */
+  private curPacket: Packet | null = null;
 
   /** Verdict for the current packet: a drop/reject signature matched in prevent mode, and which. */
   drop = false;
@@ -440,6 +448,7 @@ export class Detector {
         }
       }
     }
+    if (s.transactional) return this.addrPortsMatch(s, p, dir === 1);
     if (this.addrPortsMatch(s, p, false)) return true;
     return s.bidirectional && this.addrPortsMatch(s, p, true);
   }
@@ -522,14 +531,25 @@ export class Detector {
       const same = p.src[0] === p.dst[0] && p.src[1] === p.dst[1] && p.src[2] === p.dst[2] && p.src[3] === p.dst[3];
       if (same !== (s.sameip === 1)) return false;
     }
-    if (s.alpProto >= 0) {
+    const alp = s.alpTests;
+    if (alp !== null && s.alpNegs !== null) {
       const ap = flow >= 0 ? this.flows.appProto[flow] : 0;
       // nothing is known before detection finished: neither "is" nor "is not" holds yet
       if (ap === 0) return false;
-      let ok: boolean;
-      if (s.alpProto === ALPROTO_FAILED) ok = ap === ALPROTO_FAILED;
-      else ok = alprotoMatches(s.alpProto, ap);
-      if (ok === s.alpNeg) return false;
+      for (let i = 0; i < alp.length; i++) {
+        const want = alp[i];
+        const ok = want === ALPROTO_FAILED ? ap === ALPROTO_FAILED : alprotoMatches(want, ap);
+        if (ok === (s.alpNegs[i] === 1)) return false;
+      }
+    }
+    const evs = s.events;
+    if (evs !== null) {
+      const n = p.anomalyCount < p.anomalies.length ? p.anomalyCount : p.anomalies.length;
+      for (let i = 0; i < evs.length; i++) {
+        let seen = false;
+        for (let k = 0; k < n; k++) if (p.anomalies[k] === evs[i]) seen = true;
+        if (!seen) return false;
+      }
     }
     if (s.streamSizeSide >= 0) {
       if (flow < 0 || p.proto !== IPPROTO_TCP) return false;
@@ -589,6 +609,7 @@ export class Detector {
     const ff = s.flowFlags;
     const canPacket = (ff & FL_ONLY_STREAM) === 0;
     const canStream = (ff & FL_NO_STREAM) === 0 && this.hasRaw && flow >= 0;
+    this.curPacket = p;
     if (canPacket && this.allBlocks(blocks, p.buf, p.payloadOff, p.payloadLen, 0, p.payloadLen > 0)) return true;
     if (canStream) {
       const start = this.rawStart;
@@ -602,13 +623,59 @@ export class Detector {
   }
 
   private allBlocks(blocks: Block[], buf: Uint8Array, start: number, len: number, streamStart: number, present: boolean): boolean {
-    if (!present) return false;
     for (let k = 0; k < blocks.length; k++) {
       const blk = blocks[k];
-      if (blk.buffer !== BUF_PAYLOAD && blk.buffer !== BUF_STREAM) return false;
+      const id = blk.buffer;
+      if (id >= BUF_IPV4_HDR && id <= BUF_ICMPV6_HDR) {
+        if (!this.headerBlock(blk, this.curPacket)) return false;
+        continue;
+      }
+      if (!present) return false;
+      if (id !== BUF_PAYLOAD && id !== BUF_STREAM) return false;
       if (!this.inspectBlock(blk, buf, start, len, streamStart)) return false;
     }
     return true;
+  }
+
+  /** ipv4.hdr, tcp.hdr, …: the header bytes of the packet as Suricata gives them to rules. */
+  private headerBlock(blk: Block, p: Packet | null): boolean {
+    if (p === null) return false;
+    const id = blk.buffer;
+    let at = -1;
+    let n = 0;
+    if (id === BUF_IPV4_HDR) {
+      if (p.ipVersion === 4) {
+        at = p.l3Off;
+        n = p.ipHdrLen;
+      }
+    } else if (id === BUF_IPV6_HDR) {
+      if (p.ipVersion === 6) {
+        at = p.l3Off;
+        n = p.l4Off - p.l3Off;
+      }
+    } else if (id === BUF_TCP_HDR) {
+      if (p.proto === IPPROTO_TCP && p.tcpHdrLen > 0) {
+        at = p.l4Off;
+        n = p.tcpHdrLen;
+      }
+    } else if (id === BUF_UDP_HDR) {
+      if (p.proto === IPPROTO_UDP) {
+        at = p.l4Off;
+        n = 8;
+      }
+    } else if (id === BUF_ICMPV4_HDR) {
+      if (p.proto === IPPROTO_ICMP) {
+        at = p.l4Off;
+        n = p.l4Len < 8 ? p.l4Len : 8;
+      }
+    } else if (id === BUF_ICMPV6_HDR) {
+      if (p.proto === IPPROTO_ICMPV6) {
+        at = p.l4Off;
+        n = p.l4Len < 8 ? p.l4Len : 8;
+      }
+    }
+    if (at < 0 || n <= 0) return false;
+    return this.inspectBlock(blk, p.buf, at, n, 0);
   }
 
   private inspectBlock(blk: Block, buf: Uint8Array, start: number, len: number, streamStart: number): boolean {
@@ -716,7 +783,7 @@ export class Detector {
     }
     const isPass = s.action === ACT_PASS;
     // pass signatures stop inspection silently (Suricata logs no alert for them)
-    let alert = !s.noalert && !isPass;
+    let alert = (!s.noalert && !isPass) || s.forceAlert;
     if (alert && s.detectionFilter !== null) alert = this.threshold(s.detectionFilter, s, p, flow, flowId);
     if (alert && s.threshold !== null) alert = this.threshold(s.threshold, s, p, flow, flowId);
     const blocks = this.cfg.prevent && (s.action === ACT_DROP || s.action === ACT_REJECT);

@@ -273,7 +273,9 @@ export class ContentInspector {
 
   /** Reads `count` bytes at buf[start+at] as a number per the op's endianness/string base; NaN when it cannot. */
   private read(op: BlockOp, count: number, buf: Uint8Array, start: number, len: number, at: number): number {
-    if (at < 0 || count <= 0 || at + count > len) return NaN;
+    // Suricata reads at most 8 bytes as a number (23 digits as a string); 0 bytes read as 0
+    if (at < 0 || count < 0 || count > (op.stringBase !== 0 ? 23 : 10) || at + count > len) return NaN;
+    if (count === 0) return 0;
     const p = start + at;
     if (op.stringBase !== 0) {
       let v = 0;

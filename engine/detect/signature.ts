@@ -273,6 +273,10 @@ export class Signature {
   srcPorts: Uint16Array = new Uint16Array(0);
   dstPorts: Uint16Array = new Uint16Array(0);
   bidirectional = false;
+  /** `=>`: addresses are the transaction's client and server, whichever way the packet goes. */
+  transactional = false;
+  /** The `alert` keyword: alert even for `pass`. */
+  forceAlert = false;
 
   flowFlags = 0;
   // packet tests: presence bits and values
@@ -316,7 +320,11 @@ export class Signature {
   streamSizeA = 0;
   streamSizeB = 0;
   alpNeg = false;
-  alpProto = -1; // app-layer-protocol keyword
+  alpProto = -1; // app-layer-protocol keyword (the first test; all are in alpTests)
+  alpTests: Int32Array | null = null;
+  alpNegs: Uint8Array | null = null;
+  /** app-layer-event: anomaly codes that must have been raised on this packet. */
+  events: Int32Array | null = null;
   dceIface: Uint8Array | null = null;
   dceIfaceVerOp = -1;
   dceIfaceVerA = 0;

@@ -158,7 +158,7 @@ test("raw windows on: no garbage collection over a million 1460-byte segments", 
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       all++;
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) young++;
     }
   });

@@ -1,5 +1,5 @@
 /**
- * App-layer keywords that test a protocol fact rather than a buffer: `app-layer-protocol`,
+ * App-layer keywords that test a protocol fact rather than a buffer: `app-layer-protocol`, `app-layer-event`,
  * `dcerpc.iface` (`dce_iface`), `dcerpc.opnum` (`dce_opnum`), `tls.version`, `ssl_version`, `ssl_state`.
  *
  * Cold path only.
@@ -10,15 +10,18 @@
  * ```
  */
 import { alprotoByName, ALPROTO_FAILED } from "../../engine/applayer/proto.ts";
-import type { NumCmp } from "../ast.ts";
+import type { AppLayerProtocolTest, NumCmp } from "../ast.ts";
 import { splitArgs, type Keyword } from "./keyword.ts";
+
+const ALPROTO_MODES = ["direction", "final", "original", "either", "to_server", "to_client"] as const;
 
 export const appLayerProtocol: Keyword = {
   name: "app-layer-protocol",
   value: "required",
   parse(v, ctx) {
-    if (ctx.rule.packet.appLayerProtocol !== undefined) return ctx.fail(`"app-layer-protocol" given twice`);
-    let t = v.trim().split(",")[0].trim();
+    const comma = v.indexOf(",");
+    let t = (comma < 0 ? v : v.slice(0, comma)).trim();
+    const modeText = comma < 0 ? null : v.slice(comma + 1).trim();
     let negated = false;
     if (t.startsWith("!")) {
       negated = true;
@@ -26,7 +29,49 @@ export const appLayerProtocol: Keyword = {
     }
     const proto = t === "failed" ? ALPROTO_FAILED : alprotoByName(t);
     if (proto <= 0) return ctx.fail(`unsupported protocol: ${t} (app-layer-protocol)`, `unsupported protocol: ${t}`);
-    ctx.rule.packet.appLayerProtocol = { negated, proto };
+    const test: AppLayerProtocolTest = { negated, proto };
+    if (modeText !== null) {
+      if (!(ALPROTO_MODES as readonly string[]).includes(modeText)) {
+        return ctx.fail(`"app-layer-protocol" mode ${JSON.stringify(modeText)} is not one of ${ALPROTO_MODES.join(" ")}`);
+      }
+      test.mode = modeText as AppLayerProtocolTest["mode"];
+    }
+    // Several are allowed (all must hold) as in Suricata, except, for the same mode: a second positive
+    // one, a positive with a negated one, or the same protocol twice.
+    const pt = ctx.rule.packet;
+    const mode = test.mode ?? "direction";
+    for (const o of pt.appLayerProtocol === undefined ? [] : [pt.appLayerProtocol, ...(pt.appLayerProtocolMore ?? [])]) {
+      if ((o.mode ?? "direction") !== mode) continue;
+      if (!negated || !o.negated || o.proto === proto) {
+        return ctx.fail(`"app-layer-protocol": cannot combine a positive match with another match for the same mode (only several negated ones)`);
+      }
+    }
+    if (pt.appLayerProtocol === undefined) pt.appLayerProtocol = test;
+    else (pt.appLayerProtocolMore ??= []).push(test);
+  },
+};
+
+/**
+ * `app-layer-event:<proto>.<event>` (`http.request_field_missing_colon`) or a general
+ * `app-layer-event:applayer_<event>`: the app-layer parser raised that event on the flow.
+ */
+export const appLayerEvent: Keyword = {
+  name: "app-layer-event",
+  value: "required",
+  parse(v, ctx) {
+    const t = v.trim();
+    const dot = t.indexOf(".");
+    if (dot < 0) {
+      if (!/^applayer_[a-z0-9_]+$/.test(t)) {
+        return ctx.fail(`"app-layer-event" needs <protocol>.<event> (e.g. http.request_field_missing_colon) or applayer_<event>, got ${JSON.stringify(t)}`);
+      }
+    } else {
+      const proto = t.slice(0, dot);
+      const event = t.slice(dot + 1);
+      if (alprotoByName(proto) <= 0) return ctx.fail(`unsupported protocol: ${proto} (app-layer-event)`, `unsupported protocol: ${proto}`);
+      if (!/^[a-z0-9_.]+$/.test(event)) return ctx.fail(`"app-layer-event" event name ${JSON.stringify(event)} is not valid`);
+    }
+    (ctx.rule.packet.appLayerEvents ??= []).push(t);
   },
 };
 
@@ -98,23 +143,32 @@ export const tlsVersion: Keyword = {
   },
 };
 
+const SSL_VERSION_WORDS = ["sslv2", "sslv3", "tls1.0", "tls1.1", "tls1.2", "tls1.3"];
+
+/**
+ * `ssl_version:[!]v1,v2,...` as Suricata 7+: a leading `!` negates the whole list (`!tls1.3,tls1.2` is
+ * "neither 1.3 nor 1.2"); words are case-insensitive, separated by commas and/or spaces, no duplicates.
+ * In a negated list later words may repeat the "!" (the older spelling `!sslv3,!tls1.0`).
+ */
 export const sslVersion: Keyword = {
   name: "ssl_version",
   value: "required",
   parse(v, ctx) {
     if (ctx.rule.packet.tlsVersion !== undefined) return ctx.fail(`"${ctx.name}" given twice (tls.version / ssl_version)`);
+    let t = v.trim();
+    const negated = t.startsWith("!");
+    if (negated) t = t.slice(1);
     const versions: number[] = [];
-    let neg: boolean | null = null;
-    for (let w of splitArgs(v)) {
-      const n = w.startsWith("!");
-      if (n) w = w.slice(1).trim();
-      if (neg !== null && neg !== n) return ctx.fail(`"ssl_version" cannot mix negated and plain versions`);
-      neg = n;
-      const ver = w.startsWith("tls") || w.startsWith("ssl") ? TLS_VERSIONS[w.toLowerCase()] : undefined;
-      if (ver === undefined) return ctx.fail(`"ssl_version" version ${JSON.stringify(w)} is not one of sslv2 sslv3 tls1.0 tls1.1 tls1.2 tls1.3`);
+    for (const w of t.split(/[\s,]+/).filter((x) => x !== "")) {
+      // Older Suricata wrote each negated version with its own "!" (`!sslv3,!tls1.0`): same meaning.
+      const lw = (negated && w.startsWith("!") ? w.slice(1) : w).toLowerCase();
+      if (!SSL_VERSION_WORDS.includes(lw)) return ctx.fail(`"ssl_version" version ${JSON.stringify(w)} is not one of ${SSL_VERSION_WORDS.join(" ")} (a "!" may only lead the list)`);
+      const ver = TLS_VERSIONS[lw];
+      if (versions.includes(ver)) return ctx.fail(`"ssl_version" lists ${w} twice`);
       versions.push(ver);
     }
-    ctx.rule.packet.tlsVersion = { negated: neg === true, versions };
+    if (versions.length === 0) return ctx.fail(`"ssl_version" needs at least one version`);
+    ctx.rule.packet.tlsVersion = { negated, versions };
   },
 };
 

@@ -1,6 +1,7 @@
 /**
- * Buffer selection: sticky buffers (`http.uri;` … every name `bufferByName` knows, plus `pkt_data` to
- * return to the payload), the legacy content modifiers (`content:"x"; http_uri;` moves that content
+ * Buffer selection: sticky buffers (`http.uri;` … every name `bufferByName` knows, including the packet
+ * header buffers `ipv4.hdr` `ipv6.hdr` `tcp.hdr` `udp.hdr` `icmpv4.hdr` `icmpv6.hdr`, an optional Suricata 8
+ * direction `file.data:to_client;`, plus `pkt_data` to return to the payload), the legacy content modifiers (`content:"x"; http_uri;` moves that content
  * into the http.uri block), `base64_decode` / `base64_data`, and transforms on the open sticky buffer
  * (`url_decode strip_whitespace compress_whitespace dotprefix to_lowercase to_uppercase to_md5 to_sha1
  * to_sha256 header_lowercase strip_pseudo_headers pcrexform xor`).
@@ -14,7 +15,18 @@
  * ```
  */
 import type { Base64DecodeMatch, Transform } from "../ast.ts";
-import { BUF_BASE64_DATA, BUF_PAYLOAD, bufferByName, bufferName, bufferNames } from "../../engine/detect/buffers.ts";
+import {
+  BUF_BASE64_DATA,
+  BUF_ICMPV4_HDR,
+  BUF_ICMPV6_HDR,
+  BUF_PAYLOAD,
+  BUF_TCP_HDR,
+  BUF_UDP_HDR,
+  BUFFER_DIR,
+  bufferByName,
+  bufferName,
+  bufferNames,
+} from "../../engine/detect/buffers.ts";
 
 import { maybeUnquote, splitArgs, unquote, type Keyword } from "./keyword.ts";
 
@@ -25,16 +37,43 @@ export const LEGACY_MODIFIERS: readonly string[] = [
   "http_raw_host", "http_referer",
 ];
 
+/**
+ * Header buffers Suricata accepts only when the rule's protocol can carry that header (ipv4.hdr/ipv6.hdr
+ * go with any): IP protocol numbers that may, -1 standing for `ip` (any).
+ */
+const HEADER_PROTOS: ReadonlyArray<readonly [number, string, readonly number[]]> = [
+  [BUF_TCP_HDR, "tcp", [6, -1]],
+  [BUF_UDP_HDR, "udp", [17, -1]],
+  [BUF_ICMPV4_HDR, "icmp", [1, -1]],
+  [BUF_ICMPV6_HDR, "icmpv6", [58, -1]],
+];
+
 function sticky(name: string, buffer: number): Keyword {
   return {
     name,
-    value: "none",
-    parse(_v, ctx) {
+    // Suricata 8: a two-way buffer may name its direction (`file.data:to_client;`).
+    value: buffer === BUF_PAYLOAD ? "none" : "optional",
+    parse(v, ctx) {
+      let direction: "to_server" | "to_client" | undefined;
+      const t = v.trim();
+      if (t === "to_server" || t === "to_client") direction = t;
+      else if (t !== "") return ctx.fail(`"${name}" takes no value, or to_server / to_client`);
+      const bufDir = BUFFER_DIR[buffer];
+      if (direction !== undefined && bufDir !== 2 && (bufDir === 0) !== (direction === "to_server")) {
+        return ctx.fail(`"${name}" exists only ${bufDir === 0 ? "to_server" : "to_client"}, not ${direction}`);
+      }
       if (buffer === BUF_BASE64_DATA) {
         const decoded = ctx.rule.blocks.some((b) => b.matches.some((m) => m.kind === "base64_decode"));
         if (!decoded) return ctx.fail(`"base64_data" needs a base64_decode before it`);
       }
+      for (const [id, proto, protos] of HEADER_PROTOS) {
+        const h = ctx.rule.header;
+        if (id === buffer && !protos.includes(h.ipProto) && !(id === BUF_ICMPV6_HDR && h.anyIcmp)) {
+          return ctx.fail(`"${name}" needs a rule for ${proto} (the header says protocol ${h.ipProto})`);
+        }
+      }
       ctx.openSticky(buffer);
+      if (direction !== undefined && ctx.sticky !== null) ctx.sticky.direction = direction;
     },
   };
 }
@@ -71,7 +110,9 @@ function addTransform(t: Transform, ctx: Parameters<Keyword["parse"]>[1]): void 
   if (b.matches.length > 0) {
     // As Suricata: matches before the transform inspect the plain buffer; later ones the transformed one.
     ctx.openSticky(b.buffer);
-    (ctx.sticky ?? b).transforms.push(t);
+    const nb = ctx.sticky ?? b;
+    if (b.direction !== undefined) nb.direction = b.direction;
+    nb.transforms.push(t);
     return;
   }
   b.transforms.push(t);
@@ -147,11 +188,19 @@ export const noalert: Keyword = {
   },
 };
 
+/** `alert;` (Suricata 7+): alert even when the action does not (`pass ... (alert; ...)`, "alert then pass"). */
+export const alertKeyword: Keyword = {
+  name: "alert",
+  value: "none",
+  parse(_v, ctx) {
+    ctx.rule.forceAlert = true;
+  },
+};
+
 export const tag: Keyword = {
   name: "tag",
   value: "required",
   parse(v, ctx) {
-    ctx.once("tag", `"tag" given twice`);
     const p = splitArgs(v);
     const scope = p[0];
     if (scope !== "session" && scope !== "host") return ctx.fail(`"tag" scope must be session or host`);
@@ -168,7 +217,8 @@ export const tag: Keyword = {
     }
     if (p.length > 4) return ctx.fail(`"tag" takes SCOPE[,COUNT,METRIC[,src|dst]]`);
     if (scope === "host" && t.direction === undefined && p.length >= 3) return ctx.fail(`"tag:host" needs src or dst`);
-    ctx.rule.tag = t;
+    if (ctx.rule.tag === null) ctx.rule.tag = t;
+    else (ctx.rule.tagMore ??= []).push(t);
   },
 };
 

@@ -1,6 +1,7 @@
 /**
  * `byte_jump:count, offset[, relative][, multiplier N][, big|little|dce][, string, hex|dec|oct][, align]
  * [, from_beginning|from_end][, post_offset N][, bitmask N]`: read a length and move the cursor by it.
+ * `count` may be a byte_extract/byte_math variable; 0 reads nothing (only post_offset moves the cursor).
  *
  * Cold path only.
  *
@@ -10,7 +11,7 @@
  * ```
  */
 import type { ByteJumpMatch } from "../ast.ts";
-import { checkCount, readByteOptions } from "./byte-options.ts";
+import { checkCount, readByteOptions, readCount } from "./byte-options.ts";
 import { splitArgs, type Keyword } from "./keyword.ts";
 
 export const byteJump: Keyword = {
@@ -19,9 +20,9 @@ export const byteJump: Keyword = {
   parse(value, ctx) {
     const p = splitArgs(value);
     if (p.length < 2) return ctx.fail(`"byte_jump" needs count and offset`);
-    const count = ctx.uint(p[0], 255, false);
+    const { count, countVar } = readCount(p[0], ctx);
     const o = readByteOptions(p.slice(2), ctx, ["multiplier", "align", "from_beginning", "from_end", "post_offset"]);
-    checkCount(count, o, ctx, 32);
+    if (countVar === undefined) checkCount(count, o, ctx, 23, true);
     const m: ByteJumpMatch = {
       kind: "byte_jump",
       pos: ctx.pos,
@@ -48,6 +49,7 @@ export const byteJump: Keyword = {
     }
     if (m.fromBeginning && m.fromEnd) return ctx.fail(`"byte_jump": from_beginning and from_end cannot be combined`);
     if (m.multiplier === 0) return ctx.fail(`"byte_jump" multiplier must be at least 1`);
+    if (countVar !== undefined) m.countVar = countVar;
     if (o.bitmask !== undefined) m.bitmask = o.bitmask;
     ctx.addMatch(m);
   },

@@ -1,5 +1,5 @@
 /**
- * `byte_math:bytes N, offset N, oper +|-|*|/|<<|>>, rvalue N|var, result NAME[, relative][, endian big|little|dce]
+ * `byte_math:bytes N|var, offset N, oper +|-|*|/|<<|>>, rvalue N|var, result NAME[, relative][, endian big|little|dce]
  * [, string hex|dec|oct][, dce][, bitmask N]`: read a value, combine it, store the result in a variable.
  *
  * Cold path only.
@@ -10,7 +10,7 @@
  * ```
  */
 import type { ByteMathMatch } from "../ast.ts";
-import { checkCount, readByteOptions } from "./byte-options.ts";
+import { checkCount, readByteOptions, readCount } from "./byte-options.ts";
 import { splitArgs, type Keyword } from "./keyword.ts";
 
 const OPERS = ["+", "-", "*", "/", "<<", ">>"];
@@ -25,8 +25,8 @@ export const byteMath: Keyword = {
       if (e === undefined || e.value === "") return ctx.fail(`"byte_math" needs "${k}"`);
       return e.value;
     };
-    const count = ctx.uint(get("bytes"), 255, false);
-    checkCount(count, o, ctx, 10);
+    const { count, countVar } = readCount(get("bytes"), ctx);
+    if (countVar === undefined) checkCount(count, o, ctx, 10);
     const oper = get("oper");
     if (!OPERS.includes(oper)) return ctx.fail(`"byte_math" oper must be one of + - * / << >>`);
     const result = get("result");
@@ -45,6 +45,7 @@ export const byteMath: Keyword = {
       endian: o.endian,
       string: o.string,
     };
+    if (countVar !== undefined) m.countVar = countVar;
     if (o.bitmask !== undefined) m.bitmask = o.bitmask;
     ctx.byteVars.add(result);
     ctx.addMatch(m);

@@ -77,11 +77,28 @@ export function readByteOptions(parts: string[], ctx: KeywordCtx, allowed: reado
   return o;
 }
 
-/** The byte count: 1-8 for binary values, up to `strMax` for `string` ones. */
-export function checkCount(count: number, o: ByteOptions, ctx: KeywordCtx, strMax = 23): void {
-  // Suricata accepts 0 with "string" (ET uses byte_test:0,=,0,0,string,dec); it never converts a value.
-  if (count < 1 && o.string === null) return ctx.fail(`"${ctx.name}" needs at least 1 byte`);
+/**
+ * The byte count: up to 8 for binary values, up to `strMax` for `string` ones. `zeroOk`: byte_test and
+ * byte_jump take 0 as Suricata does (it checks only the upper bound; 0 bytes convert to the value 0, e.g.
+ * `byte_jump:0,0,relative,post_offset -8;` just moves the cursor). byte_extract/byte_math need 1.
+ */
+export function checkCount(count: number, o: ByteOptions, ctx: KeywordCtx, strMax = 23, zeroOk = false): void {
+  // Suricata also accepts 0 with "string" everywhere (ET uses byte_test:0,=,0,0,string,dec).
+  if (count < 1 && o.string === null && !zeroOk) return ctx.fail(`"${ctx.name}" needs at least 1 byte`);
   if (o.string === null && count > 8) return ctx.fail(`"${ctx.name}" can convert at most 8 binary bytes (got ${count})`);
   if (o.string !== null && count > strMax) return ctx.fail(`"${ctx.name}" can convert at most ${strMax} string bytes (got ${count})`);
   if (o.endian === "dce" && count !== 1 && count !== 2 && count !== 4) return ctx.fail(`"${ctx.name}" with dce converts 1, 2 or 4 bytes`);
+}
+
+/**
+ * The byte-count argument: a number (0-255, range-checked later by `checkCount`) or the name of a
+ * byte_extract/byte_math variable (Suricata takes a count starting with a letter as a variable).
+ */
+export function readCount(text: string, ctx: KeywordCtx): { count: number; countVar?: string } {
+  const t = text.trim();
+  if (/^[A-Za-z]/.test(t)) {
+    const v = ctx.numOrVar(t);
+    if ("var" in v) return { count: 0, countVar: v.var };
+  }
+  return { count: ctx.uint(t, 255, false) };
 }

@@ -1,6 +1,6 @@
 /**
  * `byte_test:count, [!]op, value, offset[, relative][, big|little|dce][, string, hex|dec|oct][, bitmask N]`:
- * convert bytes at offset and compare. `value` and `offset` may be byte_extract/byte_math variables.
+ * convert bytes at offset and compare. `count`, `value` and `offset` may be byte_extract/byte_math variables.
  *
  * Cold path only.
  *
@@ -10,7 +10,7 @@
  * ```
  */
 import type { ByteTestMatch } from "../ast.ts";
-import { checkCount, readByteOptions } from "./byte-options.ts";
+import { checkCount, readByteOptions, readCount } from "./byte-options.ts";
 import { splitArgs, type Keyword } from "./keyword.ts";
 
 const OPS = ["<", ">", "=", "&", "^", "<=", ">="] as const;
@@ -21,7 +21,7 @@ export const byteTest: Keyword = {
   parse(value, ctx) {
     const p = splitArgs(value);
     if (p.length < 4) return ctx.fail(`"byte_test" needs count, operator, value and offset`);
-    const count = ctx.uint(p[0], 255, false);
+    const { count, countVar } = readCount(p[0], ctx);
     let op = p[1].replace(/\s+/g, "");
     let negated = false;
     if (op.startsWith("!")) {
@@ -31,7 +31,7 @@ export const byteTest: Keyword = {
     }
     if (!(OPS as readonly string[]).includes(op)) return ctx.fail(`"byte_test" operator ${JSON.stringify(p[1])} is not one of < > = ! & ^ <= >= (optionally with ! before)`);
     const o = readByteOptions(p.slice(4), ctx, []);
-    checkCount(count, o, ctx);
+    if (countVar === undefined) checkCount(count, o, ctx, 23, true);
     const m: ByteTestMatch = {
       kind: "byte_test",
       pos: ctx.pos,
@@ -44,6 +44,7 @@ export const byteTest: Keyword = {
       endian: o.endian,
       string: o.string,
     };
+    if (countVar !== undefined) m.countVar = countVar;
     if (o.bitmask !== undefined) m.bitmask = o.bitmask;
     ctx.addMatch(m);
   },

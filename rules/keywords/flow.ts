@@ -13,6 +13,11 @@ import type { FlowbitsOp, FlowintOp, RuleFlow, XbitsOp } from "../ast.ts";
 import { splitArgs, type Keyword } from "./keyword.ts";
 
 const NAME = /^[A-Za-z0-9_.\-]+$/;
+/**
+ * A flowbit or xbit name as Suricata takes it: any characters but blanks (and `,`, `|`, which separate);
+ * `traffic/id/mozilla`, `ET.foo-bar`, `a&b` are names.
+ */
+const BIT_NAME = /^[^\s,|]+$/;
 
 export const flow: Keyword = {
   name: "flow",
@@ -87,17 +92,19 @@ export const flowbits: Keyword = {
       if (p.length > 1) return ctx.fail(`"flowbits:noalert" takes no name`);
       ctx.rule.noalert = true;
     } else {
-      if (p.length !== 2 || p[1] === "") return ctx.fail(`"flowbits:${op}" needs exactly one name (or a|b / a&b)`);
-      const expr = p[1];
+      // As Suricata: the name is everything after the first comma; `|` separates names (isset/isnotset:
+      // any of them). `&` is an ordinary name character (Suricata has no AND list).
+      const comma = value.indexOf(",");
+      const expr = comma < 0 ? "" : value.slice(comma + 1).trim();
+      if (expr === "") return ctx.fail(`"flowbits:${op}" needs a name (or a|b)`);
       const or = expr.includes("|");
-      const and = expr.includes("&");
-      if (or && and) return ctx.fail(`"flowbits" cannot mix | and & in one expression`);
-      if ((or || and) && op !== "isset" && op !== "isnotset" && !(and && (op === "set" || op === "unset" || op === "toggle"))) {
-        return ctx.fail(`"flowbits:${op}" cannot take a | list`);
-      }
-      o.names = expr.split(or ? "|" : "&").map((x) => x.trim());
+      if (or && op !== "isset" && op !== "isnotset") return ctx.fail(`"flowbits:${op}" cannot take a | list`);
+      o.names = or ? expr.split("|").map((x) => x.trim()).filter((x) => x !== "") : [expr];
       o.anyOf = or;
-      for (const n of o.names) if (!NAME.test(n)) ctx.fail(`"flowbits" name ${JSON.stringify(n)} is not valid`);
+      if (o.names.length === 0) return ctx.fail(`"flowbits:${op}" needs a name (or a|b)`);
+      for (const n of o.names) {
+        if (!BIT_NAME.test(n)) ctx.fail(`"flowbits" name ${JSON.stringify(n)} is not valid (no spaces or commas)`);
+      }
     }
     ctx.rule.flowbits.push(o);
   },
@@ -140,7 +147,7 @@ export const xbits: Keyword = {
     }
     if (p.length < 3) return ctx.fail(`"xbits:${op}" needs a name and "track ip_src|ip_dst|ip_pair|tx"`);
     const o: XbitsOp = { pos: ctx.pos, op: op as XbitsOp["op"], name: p[1], track: "ip_src" };
-    if (!NAME.test(o.name)) return ctx.fail(`"xbits" name ${JSON.stringify(o.name)} is not valid`);
+    if (!BIT_NAME.test(o.name)) return ctx.fail(`"xbits" name ${JSON.stringify(o.name)} is not valid (no spaces)`);
     let tracked = false;
     for (const w of p.slice(2)) {
       const [k, v] = w.split(/\s+/, 2);

@@ -12,8 +12,8 @@
  * findKeyword("tcp.flags")?.name; // "flags"
  * ```
  */
-import { appLayerProtocol, dcerpcIface, dcerpcOpnum, sslState, sslVersion, tlsVersion } from "./app-layer.ts";
-import { base64Decode, bufferKeywords, noalert, tag, transformKeywords, urilen } from "./buffers.ts";
+import { appLayerEvent, appLayerProtocol, dcerpcIface, dcerpcOpnum, sslState, sslVersion, tlsVersion } from "./app-layer.ts";
+import { alertKeyword, base64Decode, bufferKeywords, noalert, tag, transformKeywords, urilen } from "./buffers.ts";
 import { bsize } from "./bsize.ts";
 import { byteExtract } from "./byte-extract.ts";
 import { byteJump } from "./byte-jump.ts";
@@ -38,8 +38,8 @@ const ALL: Keyword[] = [
   flow, flowbits, flowint, xbits, threshold, detectionFilter,
   pkt.dsize, pkt.ttl, pkt.itype, pkt.icode, pkt.icmpId, pkt.icmpSeq, pkt.ipProto, pkt.ack, pkt.seq, pkt.window,
   pkt.id, pkt.tos, pkt.fragbits, pkt.fragoffset, pkt.flags, pkt.sameip, pkt.streamSize,
-  appLayerProtocol, dcerpcIface, dcerpcOpnum, tlsVersion, sslVersion, sslState,
-  noalert, tag,
+  appLayerProtocol, appLayerEvent, dcerpcIface, dcerpcOpnum, tlsVersion, sslVersion, sslState,
+  noalert, alertKeyword, tag,
   ...bufferKeywords(),
   ...transformKeywords(),
 ];
@@ -69,7 +69,6 @@ const UNSUPPORTED: Record<string, string> = {
   lua: "Lua scripts are not run",
   luajit: "Lua scripts are not run",
   asn1: "ASN.1 decoding is not implemented",
-  "app-layer-event": "app-layer events are not matched by rules",
   "decode-event": "decoder events are not matched by rules",
   "stream-event": "stream events are not matched by rules",
   "engine-event": "engine events are not matched by rules",
@@ -110,12 +109,6 @@ const UNSUPPORTED: Record<string, string> = {
   config: GENERIC,
   rpc: GENERIC,
   ipopts: GENERIC,
-  "ipv4.hdr": GENERIC,
-  "ipv6.hdr": GENERIC,
-  "tcp.hdr": GENERIC,
-  "udp.hdr": GENERIC,
-  "icmpv4.hdr": GENERIC,
-  "icmpv6.hdr": GENERIC,
   "tcp.mss": GENERIC,
   "ipv4-csum": GENERIC,
   "tcpv4-csum": GENERIC,

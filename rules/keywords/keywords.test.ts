@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import type { BlockMatch, ContentMatch, Rule, RuleProblem } from "../ast.ts";
 import { parseRules } from "../parse.ts";
 import * as B from "../../engine/detect/buffers.ts";
-import { ALPROTO_FAILED, ALPROTO_TLS } from "../../engine/applayer/proto.ts";
+import { ALPROTO_FAILED, ALPROTO_TLS, alprotoByName } from "../../engine/applayer/proto.ts";
 
 const wrap = (opts: string, proto = "tcp") => `alert ${proto} any any -> any any (${opts} sid:1;)`;
 function ok(opts: string, proto = "tcp"): Rule {
@@ -121,8 +121,7 @@ test("flow / flowbits / flowint / xbits / threshold / detection_filter", () => {
   const fb = ok("flowbits:isset,a|b; flowbits:set,c; flowbits:noalert;");
   assert.equal(fb.flowbits.map((x) => [x.op, x.names, x.anyOf]), [["isset", ["a", "b"], true], ["set", ["c"], false], ["noalert", [], false]]);
   assert.ok(fb.noalert);
-  assert.equal(ok("flowbits:isset,a&b;").flowbits[0].names, ["a", "b"]);
-  bad("flowbits:set;", /exactly one name/);
+  bad("flowbits:set;", /needs a name/);
   bad("flowbits:flip,a;", /not one of/);
   assert.equal(ok("flowint:cnt,+,1; flowint:cnt,>,5; flowint:x,notset;").flowints.map((x) => [x.op, x.value]), [["+", { num: 1 }], [">", { num: 5 }], ["notset", undefined]]);
   bad("flowint:cnt,**,1;", /not one of/);
@@ -176,7 +175,11 @@ test("app-layer keywords: app-layer-protocol, dcerpc, tls/ssl version and state"
   assert.equal(ok("tls.version:1.2;", "tls").packet.tlsVersion, { negated: false, versions: [0x0303] });
   assert.equal(ok("ssl_version:!sslv3,!tls1.0;", "tls").packet.tlsVersion, { negated: true, versions: [0x0300, 0x0301] });
   bad("ssl_version:tls9;", /not one of/, "tls");
-  bad("ssl_version:sslv3,!tls1.0;", /mix/, "tls");
+  bad("ssl_version:sslv3,!tls1.0;", /only lead/, "tls");
+  // Suricata 7+: a leading "!" negates the whole list (suricata-verify ssl_version_negated).
+  assert.equal(ok("ssl_version:!tls1.3,tls1.2;", "tls").packet.tlsVersion, { negated: true, versions: [0x0304, 0x0303] });
+  assert.equal(ok("ssl_version:TLS1.0 tls1.1;", "tls").packet.tlsVersion, { negated: false, versions: [0x0301, 0x0302] });
+  bad("ssl_version:tls1.0,tls1.0;", /twice/, "tls");
   assert.equal(ok("ssl_state:client_hello|!server_hello;", "tls").packet.sslState, { anyOf: 1, noneOf: 2 });
   bad("ssl_state:goodbye;", /not one of/, "tls");
 });
@@ -211,6 +214,102 @@ test("sticky buffers, transforms, base64, tag, noalert, metadata", () => {
   bad("rev:x;", /number/);
   bad("priority:0;", /1-255/);
   bad('msg:"a"; msg:"b";', /twice/);
+});
+
+test("byte_test / byte_jump / byte_math: the byte count may be a variable; byte_jump and byte_test take 0", () => {
+  // suricata-verify detect-bytejump-02 / detect-bytetest-04
+  const j = ok('content:"|00 00 00|"; byte_extract:1,4,rpkt_len,relative; byte_jump:rpkt_len,0,relative; isdataat:1,relative;');
+  const jm = j.blocks[0].matches[2];
+  assert.ok(jm.kind === "byte_jump" && jm.countVar === "rpkt_len" && jm.count === 0);
+  const t = ok("byte_extract:1,5,rpkt_len; byte_test:rpkt_len,=,0x01,5, bitmask 0xFF;");
+  const tm = t.blocks[0].matches[1];
+  assert.ok(tm.kind === "byte_test" && tm.countVar === "rpkt_len" && tm.bitmask === 0xff && tm.count === 0);
+  const m = ok("byte_extract:1,0,n; byte_math:bytes n, offset 1, oper +, rvalue 2, result r;");
+  const mm = m.blocks[0].matches[1];
+  assert.ok(mm.kind === "byte_math" && mm.countVar === "n");
+  // a plain count keeps no countVar
+  const p = ok("byte_test:2,=,1,0;").blocks[0].matches[0];
+  assert.ok(p.kind === "byte_test" && p.count === 2 && p.countVar === undefined);
+  bad("byte_jump:len,0;", /unknown variable "len"/);
+  bad("byte_test:len,=,1,0;", /unknown variable "len"/);
+  // suricata-verify detect-bytejump-05 / bug-4623: a 0-byte jump only applies post_offset
+  const z = ok('content:"|0A 95 00 20|"; byte_jump:0,0,relative,post_offset -8; pcre:"/NSLO/R";').blocks[0].matches[1];
+  assert.ok(z.kind === "byte_jump" && z.count === 0 && z.postOffset === -8);
+  assert.is(first(ok("byte_test:0,=,0,0;")).kind, "byte_test");
+  bad("byte_extract:0,0,x;", /at least 1 byte/);
+  bad("byte_math:bytes 0, offset 0, oper +, rvalue 1, result r;", /at least 1 byte/);
+  bad("byte_jump:9,0;", /at most 8/);
+  bad("byte_jump:24,0,string,dec;", /at most 23/);
+});
+
+test("flowbits / xbits names: any characters but blanks (Suricata)", () => {
+  // suricata-verify eve-metadata-01-alert
+  assert.equal(ok("flowbits:set,traffic/id/mozilla;").flowbits[0].names, ["traffic/id/mozilla"]);
+  assert.equal(ok("flowbits:isset,a&b;").flowbits[0].names, ["a&b"]);
+  const o = ok("flowbits:isnotset, fb1|fb2 ;").flowbits[0];
+  assert.equal([o.names, o.anyOf], [["fb1", "fb2"], true]);
+  assert.is(ok("xbits:set,traffic/id/x,track ip_src;").xbits[0].name, "traffic/id/x");
+  bad("flowbits:set,a b;", /not valid/);
+  bad("flowbits:set,a|b;", /cannot take a \| list/);
+  bad("flowbits:isset;", /needs a name/);
+});
+
+test("packet header sticky buffers: ipv4.hdr ipv6.hdr tcp.hdr udp.hdr icmpv4.hdr icmpv6.hdr", () => {
+  // suricata-verify detect-bytemath-add-04
+  const r = ok("ipv4.hdr; byte_extract: 1, 0, v, relative; byte_math: bytes 1, offset 1, oper +, rvalue v, result var; byte_test: 2, <, var, 2;");
+  assert.is(r.blocks[0].buffer, B.BUF_IPV4_HDR);
+  assert.is(r.blocks[0].matches.length, 3);
+  assert.is(ok('tcp.hdr; content:"|50 02|";').blocks[0].buffer, B.BUF_TCP_HDR);
+  assert.is(ok('ipv6.hdr; content:"|06|"; offset:6; depth:1;', "ip").blocks[0].buffer, B.BUF_IPV6_HDR);
+  assert.is(ok('udp.hdr; content:"|00 35|";', "udp").blocks[0].buffer, B.BUF_UDP_HDR);
+  assert.is(ok('icmpv4.hdr; content:"|08|";', "icmp").blocks[0].buffer, B.BUF_ICMPV4_HDR);
+  assert.is(ok('icmpv6.hdr; content:"|80|";', "icmp").blocks[0].buffer, B.BUF_ICMPV6_HDR);
+  assert.is(ok('icmpv6.hdr; content:"|80|";', "icmpv6").blocks[0].buffer, B.BUF_ICMPV6_HDR);
+  bad('udp.hdr; content:"x";', /needs a rule for udp/);
+  bad('tcp.hdr; content:"x";', /needs a rule for tcp/, "udp");
+  bad('icmpv6.hdr; content:"x";', /needs a rule for icmpv6/, "icmpv4");
+  assert.is(B.bufferName(B.BUF_ICMPV6_HDR), "icmpv6.hdr");
+  assert.is(B.BUF_COUNT, B.BUF_ICMPV6_HDR + 1);
+});
+
+test("sticky buffer direction (Suricata 8: file.data:to_client)", () => {
+  const r = ok('file.data:to_client; content:"x";', "http");
+  assert.is(r.blocks[0].direction, "to_client");
+  // outside a transactional rule it restricts the rule's direction like flow:to_client
+  assert.ok(r.flow !== null && r.flow.toClient && !r.flow.toServer);
+  assert.ok(ok('flow:established; http.header:to_server; content:"x";', "http").flow?.toServer);
+  bad('flow:to_server; file.data:to_client; content:"x";', /contradicts/, "http");
+  bad('http.header:to_server; content:"x"; file.data:to_client; content:"y";', /both to_server and to_client/, "http");
+  bad('http.uri:to_client; content:"x";', /only to_server/, "http");
+  bad('file.data:sideways; content:"x";', /to_server \/ to_client/, "http");
+  // a transform that reopens the block keeps its direction
+  const t = ok('http.header:to_client; content:"a"; to_lowercase; content:"b";', "http");
+  assert.equal(t.blocks.map((b) => b.direction), ["to_client", "to_client"]);
+});
+
+test("app-layer-protocol: several (Suricata), with modes; app-layer-event; alert; several tags", () => {
+  // suricata-verify detect-app-layer-protocol-01 / -04
+  const a = ok("app-layer-protocol:!http; app-layer-protocol:!tls;").packet;
+  assert.equal(a.appLayerProtocol, { negated: true, proto: alprotoByName("http") });
+  assert.equal(a.appLayerProtocolMore, [{ negated: true, proto: ALPROTO_TLS }]);
+  const m = ok("app-layer-protocol:http1,original; prefilter; app-layer-protocol:http2,final;").packet;
+  assert.equal(m.appLayerProtocol, { negated: false, proto: alprotoByName("http1"), mode: "original" });
+  assert.equal(m.appLayerProtocolMore, [{ negated: false, proto: alprotoByName("http2"), mode: "final" }]);
+  bad("app-layer-protocol:http; app-layer-protocol:!tls;", /cannot combine/);
+  bad("app-layer-protocol:!tls; app-layer-protocol:!tls;", /cannot combine/);
+  bad("app-layer-protocol:http,sideways;", /mode/);
+  // ET: app-layer-event
+  const e = ok("app-layer-event:http.invalid_transfer_encoding_value_in_request; app-layer-event:applayer_mismatch_protocol_both_directions;", "http");
+  assert.equal(e.packet.appLayerEvents, ["http.invalid_transfer_encoding_value_in_request", "applayer_mismatch_protocol_both_directions"]);
+  bad("app-layer-event:nonsense;", /needs <protocol>.<event>/);
+  bad("app-layer-event:modbus.x;", /unsupported protocol/);
+  // suricata-verify http-request-line-packet: alert;
+  assert.is(ok("alert;").forceAlert, true);
+  assert.is(ok("noalert;").forceAlert, undefined);
+  // suricata-verify eve-tag-01 / -06
+  const t = ok("tag:host,9,packets,src; tag:host,15,packets,dst;");
+  assert.equal(t.tag, { scope: "host", count: 9, metric: "packets", direction: "src" });
+  assert.equal(t.tagMore, [{ scope: "host", count: 15, metric: "packets", direction: "dst" }]);
 });
 
 test.run();

@@ -4,7 +4,7 @@
  *
  * Memory: every slot owns `maxTxPerFlow` request heads + one response head (`maxHeaderBytes` each) and
  * one body buffer per direction (`requestBodyLimit`, `responseBodyLimit`); see `http1SlotBytes`.
- * Decompression uses `maxInflaters` shared inflaters of ~34 KiB each.
+ * Decompression uses `maxInflaters` shared inflaters of ~48 KiB each (32 KiB window + Huffman decoding tables).
  *
  * @example
  * ```ts

@@ -244,15 +244,8 @@ export class HeadView {
     if (n > 0) this.len = j;
   }
 
-  /** Copies a header value, joining folded lines with one space. */
+  /** Copies a header value, joining folded lines with one space (entries flagged 2; others use putRange). */
   private putValue(src: Uint8Array, s: number, e: number): void {
-    // Unfolded values (nearly all) are one plain copy.
-    let f = s;
-    while (f < e && src[f] !== 0x0d && src[f] !== 0x0a) f++;
-    if (f === e) {
-      this.putRange(src, s, e);
-      return;
-    }
     let i = s;
     while (i < e) {
       const c = src[i];
@@ -353,8 +346,8 @@ export class HeadView {
     let i = head.headersOff;
     let tooMany = false;
     while (i < end) {
-      let le = i;
-      while (le < end && raw[le] !== 0x0a) le++;
+      let le = raw.indexOf(0x0a, i);
+      if (le < 0 || le > end) le = end;
       let ce = le;
       if (ce > i && raw[ce - 1] === 0x0d) ce--;
       if (ce === i) break; // the empty line: end of headers
@@ -368,6 +361,7 @@ export class HeadView {
           while (s < ve && isWs(raw[s])) s++;
           if (ve > s) {
             if (this.eValS[k] >= this.eValE[k]) this.eValS[k] = s;
+            else this.eFlags[k] |= 2; // the value now spans lines: putValue joins them
             this.eValE[k] = ve;
           }
         } else if (sink !== null) {
@@ -381,8 +375,8 @@ export class HeadView {
         i = le + 1;
         continue;
       }
-      let colon = i;
-      while (colon < ce && raw[colon] !== 0x3a) colon++;
+      let colon = raw.indexOf(0x3a, i);
+      if (colon < 0 || colon > ce) colon = ce;
       const n = this.entries++;
       this.eFlags[n] = 0;
       if (colon === ce) {
@@ -424,14 +418,16 @@ export class HeadView {
         this.put(0x3a);
         this.put(0x20);
         const vs = this.len;
-        this.putValue(raw, this.eValS[a], this.eValE[a]);
+        if ((this.eFlags[a] & 2) === 0) this.putRange(raw, this.eValS[a], this.eValE[a]);
+        else this.putValue(raw, this.eValS[a], this.eValE[a]);
         for (let b = a + 1; b < this.entries; b++) {
           if (this.eNameL[b] !== this.eNameL[a] || !eqNoCase(raw, this.eNameS[a], raw, this.eNameS[b], this.eNameL[a])) continue;
           this.eFlags[b] |= 1;
           repeated = true;
           this.put(0x2c);
           this.put(0x20);
-          this.putValue(raw, this.eValS[b], this.eValE[b]);
+          if ((this.eFlags[b] & 2) === 0) this.putRange(raw, this.eValS[b], this.eValE[b]);
+          else this.putValue(raw, this.eValS[b], this.eValE[b]);
         }
         const ve = this.len;
         if (this.hdrCount < this.hdrStart.length) {

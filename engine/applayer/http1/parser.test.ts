@@ -104,6 +104,27 @@ const FLOWS: Piece[][] = [
   FLOWS[2][1] = [1, all];
 }
 
+test("known headers by name only: case, look-alike names, Set-Cookie only in responses, bare CR lines", () => {
+  const req = "POST /x HTTP/1.1\r\nHOST: a.example\r\nHoot: no\r\nSet-Cookie: no\r\nuSER-aGENT: ua\r\n" +
+    "Xccept-Language: no\r\nAccept-Language: de\r\nContent-Length: 2\r\n\r\nhi";
+  const resp = "HTTP/1.1 200 OK\r\nsErVeR: s1\r\nCookie: no\r\nset-COOKIE: c=1\r\nContent-Length: 0\r\n\r\n";
+  for (const step of [0, 1, 3]) {
+    const s = run([[0, req], [1, resp]], step);
+    const q = s.last(0, 0)!;
+    assert.equal(q.bufs["http.host"], ["a.example"]);
+    assert.equal(q.bufs["http.user_agent"], ["ua"]);
+    assert.equal(q.bufs["http.accept_lang"], ["de"]);
+    assert.equal(q.bufs["http.cookie"], undefined);
+    assert.equal(q.bufs["http.request_body"], ["hi"]);
+    const r = s.last(0, 1)!;
+    assert.equal(r.bufs["http.server"], ["s1"]);
+    assert.equal(r.bufs["http.cookie"], ["c=1"]);
+  }
+  // A line of only CRs ends the head like an empty line (as before the line-at-a-time copy).
+  const s = run([[0, "GET / HTTP/1.1\r\nHost: h\r\n\r\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"]], 0);
+  assert.equal(s.last(1, 0)!.bufs["http.uri"], ["/2"]);
+});
+
 test("byte-at-a-time and random splits give the same inspection as one piece", () => {
   for (const flow of FLOWS) {
     const whole = run(flow);
