@@ -249,12 +249,15 @@ export class Engine {
     // A bad TCP checksum keeps the segment out of connection state (it would corrupt sequence tracking);
     // UDP and ICMP flows do not depend on it (Suricata parses their payloads regardless).
     const badCsum = (p.l4Csum === CSUM_BAD && p.proto === IPPROTO_TCP) || p.ipCsum === CSUM_BAD;
-    if (p.ipVersion !== 0 && p.decodeOk === 1 && !badCsum && !isIcmpError(p)) {
+    // A TCP segment with a bad checksum still belongs to its connection for inspection (Suricata looks
+    // its flow up), but changes nothing there: no new flow, no TCP state, no reassembly.
+    const lookupOnly = badCsum && p.ipCsum !== CSUM_BAD;
+    if (p.ipVersion !== 0 && p.decodeOk === 1 && (!badCsum || lookupOnly) && !isIcmpError(p)) {
       flow = this.flows.lookup(p);
       if (flow >= 0) {
         flowDir = this.flows.dir;
-        tracked = p.proto !== IPPROTO_TCP || this.tcpTracked(flow);
-      } else {
+        tracked = !lookupOnly && (p.proto !== IPPROTO_TCP || this.tcpTracked(flow));
+      } else if (!lookupOnly) {
         const syn = (p.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN;
         const midstream = this.cfg.stream.midstream;
         const outOfConn = p.proto === IPPROTO_TCP && !syn && !midstream;
@@ -304,7 +307,7 @@ export class Engine {
         }
       }
       if (decision === FW_BYPASS) {
-        if (flow >= 0) {
+        if (flow >= 0 && !lookupOnly) {
           this.flows.flags[flow] |= FLOW_BYPASS | FLOW_FW_ALLOWED;
           this.flows.update(flow, p, flowDir);
         }
@@ -350,7 +353,7 @@ export class Engine {
 
     const ips = this.ips;
     if (ips !== null) ips.begin(p, flow);
-    if (flow >= 0) {
+    if (flow >= 0 && !lookupOnly) {
       this.flows.update(flow, p, flowDir);
       // Reassembly sees what the firewall let through, on tracked, not bypassed TCP flows, with TCP state current.
       const r = this.reasm;

@@ -99,6 +99,8 @@ import {
 } from "../engine/detect/signature.ts";
 
 export interface RegexFlagsInput {
+  /** Record capture groups (pcrexform uses group 1). */
+  captures?: boolean;
   caseless: boolean;
   dotAll: boolean;
   multiline: boolean;
@@ -217,7 +219,16 @@ function transformCode(t: BufferBlock["transforms"][number], blk: Block, opts: C
     blk.xorKey = t.xor;
     return XF_XOR;
   }
-  blk.xformRegex = compileRegexChecked(t.pcrexform, "", opts);
+  blk.xformRegex = compileRegexChecked(t.pcrexform, "", opts, {
+    caseless: false,
+    dotAll: false,
+    multiline: false,
+    extended: false,
+    anchored: false,
+    dollarEndOnly: false,
+    ungreedy: false,
+    captures: true,
+  });
   return XF_PCREXFORM;
 }
 

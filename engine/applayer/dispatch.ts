@@ -184,6 +184,7 @@ export class AppLayer implements StreamConsumer, AppSink {
       if (found <= 0) return;
       flows.appProto[flow] = found;
       this.stats.detected++;
+      this.detector.protocolDetectedNow = true;
       this.parsePiece(flow, dir, found, pool, base, have + n, tcp);
       if (n < len && flows.appProto[flow] === found) this.parsePiece(flow, dir, found, buf, off + n, len - n, tcp);
       return;
@@ -205,6 +206,7 @@ export class AppLayer implements StreamConsumer, AppSink {
     if (found <= 0) return;
     flows.appProto[flow] = found;
     this.stats.detected++;
+    this.detector.protocolDetectedNow = true;
     this.parsePiece(flow, dir, found, buf, off, len, tcp);
   }
 

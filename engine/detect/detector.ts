@@ -144,6 +144,8 @@ export class Detector {
   hasRaw = false;
 
   private tcpStateBefore = 0;
+  /** Set by the app-layer dispatcher when this packet completed its flow's protocol detection. */
+  protocolDetectedNow = false;
   /** The packet being inspected (for header buffers). */
   private curPacket: Packet | null = null;
 
@@ -188,6 +190,7 @@ export class Detector {
 
   /** Clears the per-packet verdict; call once per packet before any run*. */
   beginPacket(nowUs: number, flow: number): void {
+    this.protocolDetectedNow = false;
     // Suricata counts a TCP packet as "established" only when the session was before it (the ACK
     // completing the handshake is not).
     this.tcpStateBefore = flow >= 0 ? this.flows.tcpState[flow] : 0;
@@ -353,7 +356,8 @@ export class Detector {
   runTx(p: Packet, flow: number, dir: number, flowId: number, b: InspectBuffers, txId: number, alproto: number): void {
     const rs = this.ruleSet;
     if (rs === null || !rs.hasTx || this.drop) return;
-    if ((this.flagsOf(flow) & DF_PASS) !== 0) return;
+    // a passed flow is not inspected; a dropped one is blocked without looking further
+    if ((this.flagsOf(flow) & (DF_PASS | DF_DROP)) !== 0) return;
     const gen = this.nextStamp();
     const always = rs.txAlwaysByProto[alproto];
     let n = this.addList(always, 0, always.length, 0, gen);
@@ -533,6 +537,9 @@ export class Detector {
     }
     const alp = s.alpTests;
     if (alp !== null && s.alpNegs !== null) {
+      // a signature that is nothing but app-layer-protocol matches on the packet that finished
+      // protocol detection, not on every packet after (Suricata's "PD-only" signatures)
+      if (s.pdOnly && !this.protocolDetectedNow) return false;
       const ap = flow >= 0 ? this.flows.appProto[flow] : 0;
       // nothing is known before detection finished: neither "is" nor "is not" holds yet
       if (ap === 0) return false;

@@ -363,7 +363,8 @@ export class ContentInspector {
     else if (op.fromBeginning) pos = v;
     else pos = at + count + v;
     pos += op.postOffset;
-    if (pos < 0 || pos > len) return false;
+    if (pos < 0) pos = 0; // a jump back past the start lands on the start (Suricata)
+    if (pos > len) return false;
     this.bufferOffset = pos;
     return true;
   }

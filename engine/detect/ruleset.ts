@@ -305,6 +305,12 @@ export class RuleSet {
       s.txDir = toClient ? 1 : toServer ? 0 : 2;
       s.bodyBuffer = s.blocks.some((b) => b.buffer === BUF_FILE_DATA || b.buffer === BUF_HTTP_REQUEST_BODY || b.buffer === BUF_HTTP_RESPONSE_BODY);
     }
+    for (const s of signatures) {
+      if (s.alpTests === null) continue;
+      s.alpProto = -1; // hide the app-layer-protocol test from the IP-only check below
+      s.pdOnly = isIpOnly(s) && s.srcPortsAny && s.dstPortsAny;
+      s.alpProto = s.alpTests[0];
+    }
     const ipOnly = signatures.filter((s) => isIpOnly(s));
     const ipOnlySet = new Set(ipOnly);
     this.ipOnly = new IpOnlyIndex(ipOnly);

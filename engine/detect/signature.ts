@@ -62,6 +62,9 @@ export interface ByteRegex {
   exec(buf: Uint8Array, start: number, end: number): boolean;
   readonly matchStart: number;
   readonly matchEnd: number;
+  /** Capture groups (index 0 the whole match), when the regex was compiled with captures. */
+  readonly groupStart?: Int32Array;
+  readonly groupEnd?: Int32Array;
 }
 
 /** One keyword of a buffer block. Fields unused by a kind keep their defaults. */
@@ -323,6 +326,8 @@ export class Signature {
   alpProto = -1; // app-layer-protocol keyword (the first test; all are in alpTests)
   alpTests: Int32Array | null = null;
   alpNegs: Uint8Array | null = null;
+  /** Nothing but app-layer-protocol tests (set by the rule set): matches when detection completes. */
+  pdOnly = false;
   /** app-layer-event: anomaly codes that must have been raised on this packet. */
   events: Int32Array | null = null;
   dceIface: Uint8Array | null = null;

@@ -155,8 +155,15 @@ export class Transformer {
       case XF_PCREXFORM: {
         const re = blk.xformRegex;
         if (re === null || !re.exec(src, s, s + n)) return 0;
-        const a = re.matchStart;
-        const e = re.matchEnd;
+        // the first capture group becomes the buffer (the whole match when there is none)
+        let a = re.matchStart;
+        let e = re.matchEnd;
+        const gs = re.groupStart;
+        const ge = re.groupEnd;
+        if (gs !== undefined && ge !== undefined && gs.length > 1 && gs[1] >= 0) {
+          a = gs[1];
+          e = ge[1];
+        }
         for (let i = a; i < e; i++) dst[o++] = src[i];
         return o;
       }
