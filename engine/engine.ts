@@ -352,7 +352,7 @@ export class Engine {
     }
 
     const ips = this.ips;
-    if (ips !== null) ips.begin(p, flow);
+    if (ips !== null) ips.begin(p, flow, flowDir, this.reasm);
     if (flow >= 0 && !lookupOnly) {
       this.flows.update(flow, p, flowDir);
       // Reassembly sees what the firewall let through, on tracked, not bypassed TCP flows, with TCP state current.

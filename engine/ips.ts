@@ -32,9 +32,11 @@ export class Ips {
   }
 
   /** Before reassembly: the packet parsers' inspection points will refer to. */
-  begin(p: Packet, flow: number): void {
+  begin(p: Packet, flow: number, dir: number, reasm: Reassembler | null): void {
     this.detector.beginPacket(p.tsUs, flow);
     this.app.packet = p;
+    this.app.packetDir = dir;
+    this.app.reasm = reasm;
     this.app.newData = 0;
   }
 

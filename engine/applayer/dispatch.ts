@@ -22,6 +22,7 @@ import type { Packet } from "../packet.ts";
 import { InspectBuffers } from "../detect/buffers.ts";
 import type { Detector } from "../detect/detector.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
+import type { Reassembler } from "../stream/reassembler.ts";
 import { type AppParser, type AppSink, PARSE_ERROR, PARSE_UPGRADE, type Probe, PROBE_NEED_MORE } from "./parser.ts";
 import { ALPROTO_COUNT, ALPROTO_DNS, ALPROTO_FAILED, ALPROTO_UNKNOWN } from "./proto.ts";
 import type { DnsParser } from "./dns/dns.ts";
@@ -129,7 +130,20 @@ export class AppLayer implements StreamConsumer, AppSink {
   streamData(flow: number, dir: number, buf: Uint8Array, off: number, len: number): void {
     this.newData |= 1 << dir;
     this.feed(flow, dir, buf, off, len, true);
+    // bytes of the other direction than the packet's (released by its ACK): their stream signatures
+    // run now, while the reassembler's window shows them
+    const p = this.packet;
+    const r = this.reasm;
+    if (p !== null && r !== null && dir !== this.packetDir && r.raw(flow, dir)) {
+      // this call's bytes are the window's last `len` (earlier calls for this packet were inspected already)
+      const fresh = r.rawEnd - len > r.rawNew ? r.rawEnd - len : r.rawNew;
+      this.detector.runStreamOther(p, flow, dir, this.flows.flowId[flow], r.rawBuf, r.rawStart, r.rawEnd, fresh);
+    }
   }
+
+  /** The reassembler (for raw windows) and the direction of the packet being processed. */
+  reasm: Reassembler | null = null;
+  packetDir = 0;
 
   streamGap(flow: number, dir: number, len: number): void {
     this.sync(flow);

@@ -1,8 +1,10 @@
 /**
  * MIME message parsing for mail carried by SMTP: headers (folded lines unfolded), multipart bodies with
  * nested boundaries, and Content-Transfer-Encoding base64 / quoted-printable decoded. Every leaf part's
- * decoded body — the message text and each attachment — is handed to a `MimeSink`, which SMTP turns into
- * `file.data`.
+ * decoded body — the message text and each attachment — is handed to a `MimeSink`; with `filesOnly` set
+ * (SMTP's `file.data`, as Suricata) only parts that name a file are: a `filename` parameter in
+ * Content-Disposition or a `name` parameter in Content-Type. Plain (8bit/7bit) bodies are handed on
+ * without the line break before the closing boundary, which belongs to the boundary (RFC 2046 5.1.1).
  *
  * Fed one line at a time (CR/LF removed, from `LineReader`; a long line may come in pieces, `partial`
  * on all but the last). One `MimeParser` per flow slot, made when the pool is built: never allocates
@@ -88,6 +90,9 @@ const L_CONTENT_TYPE = ascii("content-type");
 const L_CTE = ascii("content-transfer-encoding");
 const L_MULTIPART = ascii("multipart/");
 const L_BOUNDARY = ascii("boundary=");
+const L_CONTENT_DISPOSITION = ascii("content-disposition");
+const L_FILENAME = ascii("filename");
+const L_NAME = ascii("name");
 const L_BASE64 = ascii("base64");
 const L_QP = ascii("quoted-printable");
 
@@ -114,6 +119,12 @@ export class MimeParser {
   /** Leaf parts seen in this message. */
   parts = 0;
   private partOpen = false;
+  /** Only hand on parts that name a file (set once by the owner; survives `reset`). */
+  filesOnly = false;
+  /** The part whose headers are being read / whose body is being read names a file. */
+  partIsFile = false;
+  /** A plain body's line break not handed on yet (it is the boundary's when a boundary follows). */
+  private eolPending = false;
 
   constructor(private readonly sink: MimeSink, maxLine = 4096) {
     this.out = new Uint8Array(maxLine + 4);
@@ -140,6 +151,8 @@ export class MimeParser {
     this.longLineSeen = false;
     this.parts = 0;
     this.partOpen = false;
+    this.partIsFile = false;
+    this.eolPending = false;
   }
 
   /**
@@ -228,6 +241,9 @@ export class MimeParser {
         this.multipart = true;
         this.findBoundary(v, end);
       }
+      if (hasParam(h, v, end, L_NAME)) this.partIsFile = true;
+    } else if (nameEnd === L_CONTENT_DISPOSITION.length && startsWithCi(h, 0, nameEnd, L_CONTENT_DISPOSITION)) {
+      if (hasParam(h, v, end, L_FILENAME)) this.partIsFile = true;
     } else if (nameEnd === L_CTE.length && startsWithCi(h, 0, nameEnd, L_CTE)) {
       if (startsWithCi(h, v, end, L_BASE64)) this.cte = CTE_BASE64;
       else if (startsWithCi(h, v, end, L_QP)) this.cte = CTE_QP;
@@ -280,6 +296,11 @@ export class MimeParser {
       return;
     }
     if (this.multipart) this.sink.mimeEvent(A_SMTP_MIME_MALFORMED_MSG); // multipart without a boundary
+    this.eolPending = false;
+    if (this.filesOnly && !this.partIsFile) {
+      this.inLeaf = false; // not a file: its body is skipped
+      return;
+    }
     this.inLeaf = true;
     this.partOpen = true;
     this.parts++;
@@ -315,6 +336,7 @@ export class MimeParser {
         this.multipart = false;
         this.pendingBoundaryLen = 0;
         this.hdrLen = 0;
+        this.partIsFile = false;
       }
       return true;
     }
@@ -327,6 +349,7 @@ export class MimeParser {
       if (n > 0) this.sink.mimeData(this.out, 0, n);
     }
     this.partOpen = false;
+    this.eolPending = false; // the last line break belongs to the boundary
     this.sink.mimePartEnd();
   }
 
@@ -342,10 +365,33 @@ export class MimeParser {
       n = qpDecodeLine(buf, off, len, out, 0, out.length, partial, this.qp);
       if (this.qp.invalid > 0 && before === 0) this.sink.mimeEvent(A_SMTP_MIME_INVALID_QP);
     } else {
+      if (this.eolPending && (len > 0 || !partial)) {
+        this.sink.mimeData(CRLF, 0, 2);
+        this.eolPending = false;
+      }
       if (len > 0) this.sink.mimeData(buf, off, len);
-      if (!partial) this.sink.mimeData(CRLF, 0, 2);
+      if (!partial) this.eolPending = true;
       return;
     }
     if (n > 0) this.sink.mimeData(out, 0, n);
   }
+}
+
+/**
+ * Does the header value `h[from, end)` carry parameter `name` (lower-case, without "=")? A parameter
+ * name follows ';' or whitespace and is followed by optional spaces and '=' (so `name` does not match
+ * inside `filename`).
+ */
+function hasParam(h: Uint8Array, from: number, end: number, name: Uint8Array): boolean {
+  for (let i = from; i + name.length < end; i++) {
+    if (i > from) {
+      const p = h[i - 1];
+      if (p !== 0x3b && p !== 0x20 && p !== 0x09) continue;
+    }
+    if (!startsWithCi(h, i, end, name)) continue;
+    let j = i + name.length;
+    while (j < end && (h[j] === 0x20 || h[j] === 0x09)) j++;
+    if (j < end && h[j] === 0x3d) return true;
+  }
+  return false;
 }

@@ -267,6 +267,29 @@ export class Detector {
    * Packet signatures for one packet: header, flow and packet tests, payload blocks against the packet
    * payload and (TCP) the raw stream window. `flow` is -1 for packets without a flow; `dir` 0 toserver.
    */
+  /**
+   * Stream bytes of direction `dir` became in-order while a packet of the other direction was processed
+   * (its ACK ended a gap, or the flow is being flushed): the payload signatures look at that direction's
+   * raw stream window, with addresses taken the other way round. Sets nothing about the packet itself.
+   */
+  runStreamOther(p: Packet, flow: number, dir: number, flowId: number, rawBuf: Uint8Array, rawStart: number, rawEnd: number, rawNew: number): void {
+    this.rawBuf = rawBuf;
+    this.rawStart = rawStart;
+    this.rawEnd = rawEnd;
+    this.rawNew = rawNew;
+    this.hasRaw = true;
+    this.streamOnly = true;
+    this.swapAddrs = true;
+    this.runPacket(p, flow, dir, flowId);
+    this.streamOnly = false;
+    this.swapAddrs = false;
+    this.hasRaw = false;
+  }
+
+  /** Set while `runStreamOther` runs: only the raw stream is inspected, addresses reversed. */
+  private streamOnly = false;
+  private swapAddrs = false;
+
   runPacket(p: Packet, flow: number, dir: number, flowId: number): void {
     const rs = this.ruleSet;
     if (rs === null) return;
@@ -281,13 +304,18 @@ export class Detector {
       : proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6
       ? PG_ICMP
       : PG_OTHER;
-    const group = rs.packetGroups[2 * g + dir].group(dir === 0 ? p.dstPort : p.srcPort);
+    const sw = this.swapAddrs;
+    const group = rs.packetGroups[2 * g + dir].group(dir === 0 ? (sw ? p.srcPort : p.dstPort) : (sw ? p.dstPort : p.srcPort));
     const gen = this.nextStamp();
     let n = 0;
     // IP-only signatures: once per direction of a flow (every packet without a flow), found by address
-    const ipOnlyDue = flow < 0 || (fflags & (dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT)) === 0;
+    const ipOnlyDue = !this.streamOnly && (flow < 0 || (fflags & (dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT)) === 0);
     if (ipOnlyDue) n = this.gatherIpOnly(rs, p, n, gen);
-    if (this.hasRaw) {
+    if (this.streamOnly) {
+      let from = this.rawNew - rs.maxPatternLength;
+      if (from < this.rawStart) from = this.rawStart;
+      n = this.gather(group, this.rawBuf, from, this.rawEnd, n, gen);
+    } else if (this.hasRaw) {
       // new stream bytes plus enough history for a pattern to straddle the boundary
       let from = this.rawNew - rs.maxPatternLength;
       if (from < this.rawStart) from = this.rawStart;
@@ -311,7 +339,7 @@ export class Detector {
       if (this.matched(s, p, flow, dir, flowId)) break; // pass
       if (this.drop) break; // a blocked packet is not inspected further (Suricata discards later alerts)
     }
-    if (flow >= 0) {
+    if (flow >= 0 && !this.streamOnly) {
       // IP-only signatures are looked at once per direction of a flow (Suricata)
       this.detFlags[flow] |= dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT;
     }
@@ -452,9 +480,10 @@ export class Detector {
         }
       }
     }
-    if (s.transactional) return this.addrPortsMatch(s, p, dir === 1);
-    if (this.addrPortsMatch(s, p, false)) return true;
-    return s.bidirectional && this.addrPortsMatch(s, p, true);
+    const sw = this.swapAddrs;
+    if (s.transactional) return this.addrPortsMatch(s, p, (dir === 1) !== sw);
+    if (this.addrPortsMatch(s, p, sw)) return true;
+    return s.bidirectional && this.addrPortsMatch(s, p, !sw);
   }
 
   private established(flow: number, p: Packet): boolean {
@@ -614,7 +643,7 @@ export class Detector {
     const blocks = s.blocks;
     if (blocks.length === 0) return true;
     const ff = s.flowFlags;
-    const canPacket = (ff & FL_ONLY_STREAM) === 0;
+    const canPacket = (ff & FL_ONLY_STREAM) === 0 && !this.streamOnly;
     const canStream = (ff & FL_NO_STREAM) === 0 && this.hasRaw && flow >= 0;
     this.curPacket = p;
     if (canPacket && this.allBlocks(blocks, p.buf, p.payloadOff, p.payloadLen, 0, p.payloadLen > 0)) return true;

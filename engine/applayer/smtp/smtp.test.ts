@@ -29,10 +29,15 @@ const CLIENT =
   "--XX\r\n" +
   "Content-Type: text/plain\r\n" +
   "\r\n" +
+  "message text, not a file\r\n" +
+  "--XX\r\n" +
+  "Content-Type: text/plain\r\n" +
+  "Content-Disposition: attachment; filename=notes.txt\r\n" +
+  "\r\n" +
   "..dot stuffed line\r\n" +
   "plain body\r\n" +
   "--XX\r\n" +
-  "Content-Type: application/octet-stream\r\n" +
+  "Content-Type: application/octet-stream; name=\"a.exe\"\r\n" +
   "Content-Transfer-Encoding: base64\r\n" +
   "\r\n" +
   "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n" +
@@ -42,6 +47,7 @@ const CLIENT =
   "\r\n" +
   "--YY\r\n" +
   "Content-Transfer-Encoding: quoted-printable\r\n" +
+  "Content-Disposition: attachment; filename=\"caf.txt\"\r\n" +
   "\r\n" +
   "caf=C3=A9 soft=\r\n" +
   "break\r\n" +
@@ -59,13 +65,14 @@ function run(piece: number): RecordingSink {
   return sink;
 }
 
-test("mail transaction: helo, mail_from, rcpt_to, commands, MIME parts as file.data", () => {
+test("mail transaction: helo, mail_from, rcpt_to, commands, attachments as file.data", () => {
   const sink = run(0);
   assert.equal(sink.values(BUF_SMTP_HELO), ["client.example.org"]);
   assert.equal(sink.values(BUF_SMTP_MAIL_FROM), ["<alice@example.org>"]);
   assert.equal(sink.values(BUF_SMTP_RCPT_TO), ["<bob@example.net>", "<carol@example.net>"]);
   const files = sink.values(BUF_FILE_DATA);
-  assert.equal(files[0], ".dot stuffed line\r\nplain body\r\n");
+  // the message text is not a file (Suricata tracks only parts that name one)
+  assert.equal(files[0], ".dot stuffed line\r\nplain body");
   assert.ok(files[1].startsWith("MZ\x90\x00"), JSON.stringify(files[1]));
   assert.ok(files[1].endsWith("malicious payload"));
   assert.equal(files[2], "caf\xc3\xa9 softbreak\r\n");
@@ -114,11 +121,11 @@ test("BDAT chunks feed MIME like DATA", () => {
   const p = new SmtpParser({ maxFlows: 1 });
   const slot = p.open();
   const sink = new RecordingSink();
-  const body1 = "Subject: x\r\n\r\nchunk one ";
+  const body1 = "Subject: x\r\nContent-Disposition: attachment; filename=x\r\n\r\nchunk one ";
   const body2 = "and two\r\n";
   const msg = `MAIL FROM:<a@b>\r\nBDAT ${body1.length}\r\n${body1}BDAT ${body2.length} LAST\r\n${body2}QUIT\r\n`;
   feedBytes(p, slot, DIR_TOSERVER, bytes(msg), sink, 3);
-  assert.equal(sink.values(BUF_FILE_DATA), ["chunk one and two\r\n"]);
+  assert.equal(sink.values(BUF_FILE_DATA), ["chunk one and two"]);
   assert.ok(sink.values(BUF_SMTP_COMMAND).includes("QUIT"));
 });
 
@@ -126,7 +133,7 @@ test("invalid base64 in a part raises smtp.mime_invalid_base64", () => {
   const p = new SmtpParser({ maxFlows: 1 });
   const slot = p.open();
   const sink = new RecordingSink();
-  const msg = "DATA\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs*bG8=\r\n.\r\n";
+  const msg = "DATA\r\nContent-Transfer-Encoding: base64\r\nContent-Type: application/x; name=h\r\n\r\naGVs*bG8=\r\n.\r\n";
   feedBytes(p, slot, DIR_TOSERVER, bytes(msg), sink, 0);
   assert.ok(sink.events.includes(A_SMTP_MIME_INVALID_BASE64));
   assert.equal(sink.values(BUF_FILE_DATA), ["hello"]);
@@ -182,6 +189,11 @@ if (corpus !== null) {
       const sink = new RecordingSink();
       feedConversation(p, p.open(), conv, sink, piece);
       assert.ok(sink.anyContains(BUF_FILE_DATA, "if was"), `piece ${piece}`);
+      // the message text (no filename) is not a file: the attachment is the transaction's first file.data,
+      // so it starts at "if was" (detection prefilters a growing body only from where it left off)
+      const files = sink.values(BUF_FILE_DATA);
+      assert.ok(files.length > 0 && files[0].startsWith("if was! My of"), JSON.stringify(files[0]?.slice(0, 20)));
+      assert.not.ok(sink.anyContains(BUF_FILE_DATA, "She sat there"));
       assert.equal(sink.values(BUF_SMTP_MAIL_FROM), ["<sender@example.com>"]);
     }
   });

@@ -3,8 +3,9 @@
  * client commands (EHLO/HELO, MAIL FROM, RCPT TO, DATA, BDAT, STARTTLS, AUTH, RSET, QUIT …) with
  * pipelining, the DATA phase until CRLF.CRLF with dot-unstuffing, and BDAT chunks. One transaction per
  * mail transaction: it collects `smtp.helo`, `smtp.mail_from`, `smtp.rcpt_to` (multi), `smtp.command`
- * (multi: each command line of the transaction) and `file.data` (each decoded MIME leaf part: the
- * message text and every attachment, up to `fileDepth` bytes). STARTTLS answered by 220 returns
+ * (multi: each command line of the transaction) and `file.data` (each decoded MIME part that names a
+ * file — an attachment with `filename=` / `name=`, as Suricata's SMTP file tracking — up to `fileDepth`
+ * bytes; the message text is not a file). STARTTLS answered by 220 returns
  * PARSE_UPGRADE to ALPROTO_TLS.
  *
  * Hot path: `parse` allocates nothing (per-flow state lives in slot objects made at construction) and
@@ -153,6 +154,7 @@ class SmtpSlot implements MimeSink {
     this.reply = new LineReader(cfg.lineBytes, false);
     this.data = new LineReader(cfg.dataLineBytes, true);
     this.mime = new MimeParser(this, cfg.dataLineBytes);
+    this.mime.filesOnly = true;
     this.rcpt = new Uint8Array(1024);
     this.cmds = new Uint8Array(cfg.commandBytes);
     this.file = new Uint8Array(cfg.fileDepth);
