@@ -43,7 +43,14 @@ export class Ips {
   /** After reassembly: datagram parsing, packet signatures, and the verdict (VERDICT_*). */
   finish(p: Packet, flow: number, dir: number, flowId: number, reasm: Reassembler | null): number {
     const det = this.detector;
-    if (flow >= 0 && det.flowDropped(flow)) return VERDICT_DROP;
+    // A flow a drop rule blocked stays blocked; its app layer is not parsed any more, but packet
+    // signatures still look at each packet (Suricata: they keep alerting, e.g. on every empty ACK)
+    const dropped = flow >= 0 && det.flowDropped(flow);
+    if (dropped) {
+      det.runPacket(p, flow, dir, flowId);
+      this.app.packet = null;
+      return det.reject ? VERDICT_REJECT : VERDICT_DROP;
+    }
     if (flow >= 0 && p.proto === IPPROTO_UDP && p.payloadLen > 0) {
       this.app.datagram(flow, dir, p.buf, p.payloadOff, p.payloadLen);
     }

@@ -174,7 +174,7 @@ export class AppLayer implements StreamConsumer, AppSink {
 
   private feed(flow: number, dir: number, buf: Uint8Array, off: number, len: number, tcp: boolean): void {
     this.sync(flow);
-    if ((this.state[flow] & PS_DONE) !== 0) return;
+    if ((this.state[flow] & PS_DONE) !== 0 || this.detector.flowDropped(flow)) return;
     const flows = this.flows;
     const proto = flows.appProto[flow];
     if (proto === ALPROTO_FAILED) return;

@@ -208,6 +208,42 @@ test("an SSLv2-compatible ClientHello is stepped over", () => {
   assert.is(sink.events.length, 0);
 });
 
+function serverHello(version: number, exts: number[][]): Uint8Array {
+  const e = exts.flat();
+  const body = [...u16(version), ...new Array(32).fill(9), 0, ...u16(0x1301), 0, ...(e.length > 0 ? [...u16(e.length), ...e] : [])];
+  const hs = [2, ...u24(body.length), ...body];
+  return new Uint8Array([22, 3, 3, ...u16(hs.length), ...hs]);
+}
+
+test("an SSLv2-compatible ClientHello is a client-side inspection with its version (ssl_version), no JA3", () => {
+  const t = new TlsParser();
+  const sink = new RecordingSink();
+  const s = t.open();
+  const body = [0x01, 0x03, 0x01, 0, 3, 0, 0, 0, 16, 0, 0, 0x2f, ...new Array(16).fill(1)];
+  const v2 = new Uint8Array([0x80 | (body.length >> 8), body.length & 255, ...body]);
+  assert.is(t.parse(s, 0, v2, 0, v2.length, sink), PARSE_OK);
+  assert.is(sink.txs.length, 1);
+  assert.is(sink.txs[0].dir, 0);
+  assert.is(sink.txs[0].fields[FIELD_TLS_VERSION], 0x0301);
+  assert.ok((sink.txs[0].progress & TX_REQUEST_HEADERS) !== 0);
+  assert.is(str(sink.txs[0], BUF_JA3_HASH), undefined);
+});
+
+test("FIELD_TLS_VERSION is per side: the client's offer toserver, the negotiated version toclient", () => {
+  const t = new TlsParser();
+  const sink = new RecordingSink();
+  const s = t.open();
+  const ch = foxioHello(); // legacy version 0x0303, supported_versions offers 1.3
+  t.parse(s, 0, ch, 0, ch.length, sink);
+  const sh = serverHello(0x0303, [ext(0x002b, [0x03, 0x04])]);
+  assert.is(t.parse(s, 1, sh, 0, sh.length, sink), PARSE_OK);
+  const ccs = new Uint8Array([20, 3, 3, 0, 1, 1]);
+  t.parse(s, 0, ccs, 0, ccs.length, sink); // both sides encrypted now: a last client-side inspection
+  const byDir = (d: number) => sink.txs.filter((r) => r.dir === d).map((r) => r.fields[FIELD_TLS_VERSION]);
+  assert.equal(byDir(1), [0x0304]);
+  assert.equal(byDir(0), [0x0303, 0x0303]);
+});
+
 test("pool exhaustion: open returns -1 and is counted; parse on a bad slot is an error", () => {
   const t = new TlsParser({ ...defaultTlsConfig(), maxFlows: 2 });
   const a = t.open();

@@ -1,13 +1,15 @@
 /**
  * The TLS parser (ALPROTO_TLS) and its probe. Walks TLS records in each direction across TCP pieces of
  * any size (a record header may arrive a byte at a time, a handshake message may span records),
- * skips an SSLv2-compatible ClientHello, and reads the handshake until it turns encrypted: ClientHello
+ * reports an SSLv2-compatible ClientHello (its version; the body is skipped), and reads the handshake until it turns encrypted: ClientHello
  * (SNI, ALPN, JA3, JA4), ServerHello (negotiated version, cipher, JA3S) and the server's Certificate
  * message (every certificate as a `tls.certs` view; the leaf's subject, issuer, serial, SHA-1
  * fingerprint and validity). After ChangeCipherSpec or application data in a direction, records there
  * are only counted, never parsed.
  *
  * One transaction per flow (tx id 0), reported at ClientHello (TX_REQUEST_LINE | TX_REQUEST_HEADERS),
+ * with `FIELD_TLS_VERSION` per direction as Suricata's `ssl_version` reads it (client: the hello's version;
+ * server: the negotiated one),
  * ServerHello (+ TX_RESPONSE_LINE) and Certificate (+ TX_RESPONSE_HEADERS). Once both directions are
  * encrypted, progress also carries TX_REQUEST_DONE | TX_RESPONSE_DONE.
  *
@@ -200,6 +202,8 @@ export class TlsParser implements AppParser {
   private readonly progress: Uint8Array;
   private readonly clientVer: Uint16Array;
   private readonly version: Uint16Array;
+  /** Per direction: the version of the last record header (what Suricata reports before the hello). */
+  private readonly recVer: Uint16Array;
   private readonly cipher: Uint16Array;
   private readonly clientBuf: Uint8Array;
   private readonly serverBuf: Uint8Array;
@@ -233,6 +237,7 @@ export class TlsParser implements AppParser {
     this.progress = new Uint8Array(n);
     this.clientVer = new Uint16Array(n);
     this.version = new Uint16Array(n);
+    this.recVer = new Uint16Array(n * 2);
     this.cipher = new Uint16Array(n);
     this.clientBuf = new Uint8Array(n * config.clientHandshakeBytes);
     this.serverBuf = new Uint8Array(n * config.serverHandshakeBytes);
@@ -266,6 +271,7 @@ export class TlsParser implements AppParser {
       this.hsLen[i] = 0;
       this.records[i] = 0;
       this.encryptedRecords[i] = 0;
+      this.recVer[i] = 0;
     }
     this.progress[s] = 0;
     this.clientVer[s] = 0;
@@ -301,11 +307,15 @@ export class TlsParser implements AppParser {
             sink.event(A_TLS_INVALID_SSLV2_HEADER);
             return PARSE_ERROR;
           }
+          // an SSLv2-format ClientHello: its version field is the client's offer (Suricata reports it
+          // for the client direction); there is no JA3 for it
           this.clientVer[slot] = (this.hdr[h + 3] << 8) | this.hdr[h + 4];
           this.records[i]++;
           this.recType[i] = 0;
           this.recRemain[i] = (((this.hdr[h] & 0x7f) << 8) | this.hdr[h + 1]) - 3;
           this.recState[i] = REC_BODY;
+          this.progress[slot] |= P_CLIENT;
+          this.report(slot, dir, sink, null, 0, 0);
           continue;
         }
         const type = this.hdr[h];
@@ -323,6 +333,7 @@ export class TlsParser implements AppParser {
           return PARSE_ERROR;
         }
         this.records[i]++;
+        this.recVer[i] = (this.hdr[h + 1] << 8) | this.hdr[h + 2];
         if (type === CT_APPDATA) this.encrypted[i] = 1;
         if (this.encrypted[i] !== 0) this.encryptedRecords[i]++;
         if (type === CT_HEARTBEAT) sink.event(A_TLS_HEARTBEAT_MESSAGE);
@@ -459,7 +470,7 @@ export class TlsParser implements AppParser {
       b.add(BUF_TLS_ALPN, d, ab + f.alpnOff[slot * MAX_ALPN + k], f.alpnLen[slot * MAX_ALPN + k]);
     }
     if (f.length(slot, TF_SALPN) > 0) b.add(BUF_TLS_ALPN, d, f.base(slot, TF_SALPN), f.length(slot, TF_SALPN));
-    if ((pr & P_CLIENT) !== 0) {
+    if ((pr & P_CLIENT) !== 0 && f.length(slot, TF_JA3_HASH) > 0) {
       b.add(BUF_JA3_HASH, d, f.base(slot, TF_JA3_HASH), f.length(slot, TF_JA3_HASH));
       b.add(BUF_JA3_STRING, d, f.base(slot, TF_JA3), f.length(slot, TF_JA3));
       b.add(BUF_JA4_HASH, d, f.base(slot, TF_JA4), f.length(slot, TF_JA4));
@@ -493,9 +504,19 @@ export class TlsParser implements AppParser {
         k++;
       }
     }
-    const v = this.version[slot] !== 0 ? this.version[slot] : this.clientVer[slot];
+    const v = this.dirVersion(slot, dir);
     if (v !== 0) b.setField(FIELD_TLS_VERSION, v);
     sink.tx(0, dir, pr);
+  }
+
+  /**
+   * The version `ssl_version` / `tls.version` test in direction `dir`, per side as Suricata keeps it: the
+   * client's is the ClientHello's (SSLv2 or TLS) version, the server's the ServerHello's (the
+   * supported_versions choice for TLS 1.3); before its hello, a side's last record-header version.
+   */
+  private dirVersion(slot: number, dir: number): number {
+    const hello = dir === 0 ? this.clientVer[slot] : this.version[slot];
+    return hello !== 0 ? hello : this.recVer[slot * 2 + dir];
   }
 
   gap(slot: number, dir: number, len: number): number {
