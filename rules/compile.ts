@@ -557,11 +557,9 @@ function compileOne(
   }
   if (pt.appLayerProtocol) {
     const tests = [pt.appLayerProtocol, ...(pt.appLayerProtocolMore ?? [])];
-    for (const t of tests) {
-      if (t.mode !== undefined && t.mode !== "direction" && t.mode !== "final" && t.mode !== "either") {
-        throw new CompileError(`unsupported keyword: app-layer-protocol ${t.mode}`, `app-layer-protocol mode "${t.mode}" is not supported`);
-      }
-    }
+    // "original" compares the protocol first detected (before an upgrade such as HTTP/1 → HTTP/2);
+    // every other mode the flow's protocol now (Tsugi keeps one protocol for both directions)
+    s.alpOriginal = Uint8Array.from(tests.map((t) => (t.mode === "original" ? 1 : 0)));
     s.alpTests = Int32Array.from(tests.map((t) => t.proto));
     s.alpNegs = Uint8Array.from(tests.map((t) => (t.negated ? 1 : 0)));
     s.alpProto = pt.appLayerProtocol.proto;

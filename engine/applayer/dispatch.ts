@@ -67,6 +67,8 @@ export class AppLayer implements StreamConsumer, AppSink {
   private readonly state: Uint8Array;
   private readonly probeCalls: Uint8Array;
   private readonly flowIdOf: Float64Array;
+  /** The protocol each flow was first detected as (an upgrade changes FlowTable.appProto, not this). */
+  readonly originalProto: Uint8Array;
   /** Per flow direction: the probe buffer holding its first bytes while undecided, or -1. */
   private readonly probeSlot: Int32Array;
   private readonly probePool = new Uint8Array(PROBE_SLOTS * PROBE_CAP);
@@ -95,6 +97,8 @@ export class AppLayer implements StreamConsumer, AppSink {
     this.state = new Uint8Array(flows.capacity);
     this.probeCalls = new Uint8Array(flows.capacity * 2);
     this.flowIdOf = new Float64Array(flows.capacity);
+    this.originalProto = new Uint8Array(flows.capacity);
+    detector.originalProto = this.originalProto;
     this.probeSlot = new Int32Array(flows.capacity * 2).fill(-1);
     for (let i = 0; i < PROBE_SLOTS; i++) this.probeFree[i] = PROBE_SLOTS - 1 - i;
   }
@@ -106,6 +110,7 @@ export class AppLayer implements StreamConsumer, AppSink {
     this.release(flow);
     this.flowIdOf[flow] = id;
     this.state[flow] = 0;
+    this.originalProto[flow] = 0;
     this.probeCalls[2 * flow] = 0;
     this.probeCalls[2 * flow + 1] = 0;
   }
@@ -197,6 +202,7 @@ export class AppLayer implements StreamConsumer, AppSink {
       this.releaseProbe(k);
       if (found <= 0) return;
       flows.appProto[flow] = found;
+      if (this.originalProto[flow] === 0) this.originalProto[flow] = found;
       this.stats.detected++;
       this.detector.protocolDetectedNow = true;
       this.parsePiece(flow, dir, found, pool, base, have + n, tcp);
@@ -219,6 +225,7 @@ export class AppLayer implements StreamConsumer, AppSink {
     }
     if (found <= 0) return;
     flows.appProto[flow] = found;
+    if (this.originalProto[flow] === 0) this.originalProto[flow] = found;
     this.stats.detected++;
     this.detector.protocolDetectedNow = true;
     this.parsePiece(flow, dir, found, buf, off, len, tcp);
@@ -273,6 +280,7 @@ export class AppLayer implements StreamConsumer, AppSink {
       const at = parser.upgradeAt;
       this.release(flow);
       flows.appProto[flow] = next;
+      if (next !== ALPROTO_UNKNOWN) this.detector.protocolDetectedNow = true; // the flow's final protocol is known now
       this.probeCalls[2 * flow] = 0;
       this.probeCalls[2 * flow + 1] = 0;
       const end = off + len;

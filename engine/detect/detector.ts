@@ -144,6 +144,8 @@ export class Detector {
   hasRaw = false;
 
   private tcpStateBefore = 0;
+  /** The protocol each flow was first detected as (before an upgrade), kept by the app-layer dispatcher. */
+  originalProto: Uint8Array | null = null;
   /** Set by the app-layer dispatcher when this packet completed its flow's protocol detection. */
   protocolDetectedNow = false;
   /** The packet being inspected (for header buffers). */
@@ -574,7 +576,12 @@ export class Detector {
       if (ap === 0) return false;
       for (let i = 0; i < alp.length; i++) {
         const want = alp[i];
-        const ok = want === ALPROTO_FAILED ? ap === ALPROTO_FAILED : alprotoMatches(want, ap);
+        let have = ap;
+        if (s.alpOriginal !== null && s.alpOriginal[i] === 1) {
+          const o = this.originalProto !== null && flow >= 0 ? this.originalProto[flow] : 0;
+          if (o !== 0) have = o;
+        }
+        const ok = want === ALPROTO_FAILED ? have === ALPROTO_FAILED : alprotoMatches(want, have);
         if (ok === (s.alpNegs[i] === 1)) return false;
       }
     }

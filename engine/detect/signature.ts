@@ -326,6 +326,8 @@ export class Signature {
   alpProto = -1; // app-layer-protocol keyword (the first test; all are in alpTests)
   alpTests: Int32Array | null = null;
   alpNegs: Uint8Array | null = null;
+  /** Per test: 1 when it compares the flow's original protocol (`,original`). */
+  alpOriginal: Uint8Array | null = null;
   /** Nothing but app-layer-protocol tests (set by the rule set): matches when detection completes. */
   pdOnly = false;
   /** app-layer-event: anomaly codes that must have been raised on this packet. */
