@@ -45,6 +45,15 @@ function scanner(patterns: ScannerPattern[]): PatternScanner {
   return b.build();
 }
 
+/** Compiles parsed rules with the engine's regex engine and multi-pattern prefilter. */
+export function compileParsed(parsed: Rule[], generation?: number): { ruleSet: RuleSet; problems: RuleProblem[] } {
+  return compileRules(parsed, {
+    compileRegex: (pattern, flags) => compileRegex(pattern, flags),
+    scanner,
+    generation,
+  });
+}
+
 export function buildRuleSet(sources: RuleSource[], opts: BuildOptions = {}): BuildResult {
   const seenSids = new Map<string, SourcePos>();
   const parsed: Rule[] = [];
@@ -56,11 +65,7 @@ export function buildRuleSet(sources: RuleSource[], opts: BuildOptions = {}): Bu
     problems.push(...r.problems);
     rules += r.count;
   }
-  const { ruleSet, problems: compileProblems } = compileRules(parsed, {
-    compileRegex: (pattern, flags) => compileRegex(pattern, flags),
-    scanner,
-    generation: opts.generation,
-  });
+  const { ruleSet, problems: compileProblems } = compileParsed(parsed, opts.generation);
   problems.push(...compileProblems);
   return { ruleSet, rules, loaded: ruleSet.signatures.length, problems, parsed };
 }

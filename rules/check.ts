@@ -13,6 +13,7 @@
  * ```
  */
 import { parseRuleFiles } from "./load.ts";
+import { compileParsed } from "./build.ts";
 
 export const RULES_HELP = `usage: tsugi rules check [--json] [--strict] [--var NAME=VALUE]... FILE...
 
@@ -23,7 +24,7 @@ Variables default to Suricata's default suricata.yaml ($HOME_NET = [192.168.0.0/
 
 options:
   --json             print only {"files","rules","loaded","skipped","reasons":{reason:count},
-                     "compileMs","heapMB"}
+                     "parseMs","compileMs","heapMB","rssMB"} (loaded: parsed and compiled for detection)
   --strict           exit 1 when any rule is skipped
   --var NAME=VALUE   set a variable (repeatable), e.g. --var HOME_NET=[10.1.0.0/16]
   -q, --quiet        do not print each problem (summary only)
@@ -77,20 +78,29 @@ export function runRules(argv: string[]): number {
   }
   const t0 = performance.now();
   const r = parseRuleFiles(files, { vars });
+  const parseMs = Math.round(performance.now() - t0);
+  // loaded means the detection engine can run it: parsed AND compiled (regexes, byte variables, prefilter)
+  const compiled = compileParsed(r.rules);
+  r.problems.push(...compiled.problems);
+  const loaded = compiled.ruleSet.signatures.length;
   const compileMs = Math.round(performance.now() - t0);
-  const heapMB = Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
+  const mem = process.memoryUsage();
+  const heapMB = Math.round((mem.heapUsed / 1048576) * 10) / 10;
+  const rssMB = Math.round((mem.rss / 1048576) * 10) / 10;
   const reasons: Record<string, number> = {};
   let unreadable = 0;
   for (const p of r.problems) {
     if (p.reason === "unreadable file") unreadable++;
     else reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
   }
-  const skipped = r.count - r.rules.length;
+  const skipped = r.count - loaded;
   if (json) {
-    console.log(JSON.stringify({ files: r.files, rules: r.count, loaded: r.rules.length, skipped, reasons, compileMs, heapMB }));
+    console.log(JSON.stringify({ files: r.files, rules: r.count, loaded, skipped, reasons, parseMs, compileMs, heapMB, rssMB }));
   } else {
     if (!quiet) for (const p of r.problems) console.log(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message}`);
-    console.log(`${r.files} file(s), ${r.count} rule(s): ${r.rules.length} loaded, ${skipped} skipped (${compileMs} ms, heap ${heapMB} MB)`);
+    console.log(
+      `${r.files} file(s), ${r.count} rule(s): ${loaded} loaded, ${skipped} skipped (parse ${parseMs} ms, parse+compile ${compileMs} ms, heap ${heapMB} MB, rss ${rssMB} MB)`,
+    );
     const sorted = Object.entries(reasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     for (const [reason, n] of sorted) console.log(`  ${String(n).padStart(6)}  ${reason}`);
   }

@@ -55,6 +55,7 @@ import {
   FL_TOSERVER,
   FlowbitOp,
   FlowintOp,
+  XbitOp,
   INT_ADD,
   INT_ASSIGN,
   INT_CMP,
@@ -662,8 +663,21 @@ function compileOne(
     }
     s.flowints.push(op);
   }
-  if (r.xbits.length > 0) {
-    throw new CompileError("unsupported keyword: xbits", "xbits are not evaluated yet");
+  for (const x of r.xbits) {
+    if (x.op === "noalert") continue;
+    if (x.track === "tx") throw new CompileError("unsupported keyword: xbits track tx", "xbits with track tx are not supported");
+    const op = x.op === "set"
+      ? BIT_SET
+      : x.op === "unset"
+      ? BIT_UNSET
+      : x.op === "toggle"
+      ? BIT_TOGGLE
+      : x.op === "isset"
+      ? BIT_ISSET
+      : BIT_ISNOTSET;
+    const track = x.track === "ip_src" ? 0 : x.track === "ip_dst" ? 1 : 2;
+    // Suricata's default expiry for xbits without `expire` is 30 s (host bits)
+    s.xbits.push(new XbitOp(op, names.xbits.id(x.name), track, (x.expireSec ?? 30) * 1e6));
   }
   if (r.threshold) s.threshold = thresholdSpec(r.threshold);
   if (r.detectionFilter) s.detectionFilter = thresholdSpec(r.detectionFilter);

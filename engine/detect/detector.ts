@@ -71,6 +71,7 @@ import {
   TH_LIMIT,
   TH_THRESHOLD,
   type ThresholdSpec,
+  type XbitOp,
   TRACK_BOTH,
   TRACK_DST,
   TRACK_FLOW,
@@ -99,6 +100,7 @@ const NS_FLOWINT = 2;
 const NS_TX = 3;
 const NS_BODY = 4;
 const NS_PENDING = 5;
+const NS_XBIT = 6;
 /** Signatures remembered per transaction for another look when its body grows. */
 const PENDING_SLOTS = 8;
 
@@ -127,6 +129,8 @@ export class Detector {
   private readonly xf = new Transformer();
   private readonly flowState: StateTable;
   private readonly thresholds: StateTable;
+  /** Per-host state (xbits), not tied to flows. */
+  private readonly hostState: StateTable;
   private readonly txSeen: StateTable;
   private readonly cand = new Int32Array(MAX_CANDIDATES);
   private readonly hits = new Int32Array(MAX_CANDIDATES);
@@ -162,6 +166,7 @@ export class Detector {
     this.cfg = cfg;
     this.flowState = new StateTable(cfg.stateEntries, flows.flowId);
     this.thresholds = new StateTable(cfg.stateEntries, null);
+    this.hostState = new StateTable(cfg.stateEntries, null);
     this.txSeen = new StateTable(cfg.stateEntries, flows.flowId);
     this.detFlags = new Uint8Array(flows.capacity);
     this.detFlowId = new Float64Array(flows.capacity);
@@ -202,6 +207,7 @@ export class Detector {
     this.hasRaw = false;
     this.flowState.nowUs = nowUs;
     this.thresholds.nowUs = nowUs;
+    this.hostState.nowUs = nowUs;
     this.txSeen.nowUs = nowUs;
   }
 
@@ -297,6 +303,7 @@ export class Detector {
     if (rs === null) return;
     const fflags = this.flagsOf(flow);
     if ((fflags & DF_PASS) !== 0 || this.drop) return;
+    this.curPacket = p;
     this.stats.packetsInspected++;
     const proto = p.proto;
     const g = proto === IPPROTO_TCP
@@ -388,6 +395,7 @@ export class Detector {
     if (rs === null || !rs.hasTx || this.drop) return;
     // a passed flow is not inspected; a dropped one is blocked without looking further
     if ((this.flagsOf(flow) & (DF_PASS | DF_DROP)) !== 0) return;
+    this.curPacket = p;
     const gen = this.nextStamp();
     const always = rs.txAlwaysByProto[alproto];
     let n = this.addList(always, 0, always.length, 0, gen);
@@ -747,8 +755,44 @@ export class Detector {
     return true;
   }
 
+  /** The host key of an xbit: the packet's source, destination, or both (order-free). */
+  private xbitKey(track: number, p: Packet): number {
+    const src = p.src[0] ^ p.src[1] ^ p.src[2] ^ p.src[3];
+    const dst = p.dst[0] ^ p.dst[1] ^ p.dst[2] ^ p.dst[3];
+    if (track === 0) return src >>> 0;
+    if (track === 1) return dst >>> 0;
+    return (src ^ dst) >>> 0; // ip_pair: the same either way round
+  }
+
+  private xbitEntry(op: XbitOp, p: Packet, create: boolean): number {
+    const key = this.xbitKey(op.track, p);
+    const t = this.hostState;
+    const v = p.ipVersion;
+    if (!create) {
+      const e = t.find(-1, NS_XBIT, op.bit, key, op.track * 16 + v);
+      if (e >= 0 && t.value2[e] < t.nowUs) {
+        t.remove(e); // expired
+        return -1;
+      }
+      return e;
+    }
+    return t.upsert(-1, NS_XBIT, op.bit, key, op.track * 16 + v);
+  }
+
+  /** xbits conditions (isset / isnotset on hosts). */
+  private xbitConditions(s: Signature, p: Packet): boolean {
+    const xs = s.xbits;
+    for (let i = 0; i < xs.length; i++) {
+      const op = xs[i];
+      if (op.op === BIT_ISSET && this.xbitEntry(op, p, false) < 0) return false;
+      if (op.op === BIT_ISNOTSET && this.xbitEntry(op, p, false) >= 0) return false;
+    }
+    return true;
+  }
+
   /** flowbits / flowint / xbits conditions. */
   private stateConditions(s: Signature, flow: number, flowId: number): boolean {
+    if (s.xbits.length > 0 && this.curPacket !== null && !this.xbitConditions(s, this.curPacket)) return false;
     const fb = s.flowbits;
     for (let i = 0; i < fb.length; i++) {
       const op = fb[i];
@@ -822,6 +866,21 @@ export class Detector {
         const e = existing >= 0 ? existing : this.flowState.upsert(flow, flowId, NS_FLOWINT, op.id, 0);
         const cur = this.flowState.value[e];
         this.flowState.value[e] = op.op === INT_ASSIGN ? v : op.op === INT_ADD ? cur + v : cur - v;
+      }
+    }
+    const xs = s.xbits;
+    for (let i = 0; i < xs.length; i++) {
+      const op = xs[i];
+      if (op.op === BIT_SET) {
+        const e = this.xbitEntry(op, p, true);
+        this.hostState.value2[e] = this.hostState.nowUs + op.expireUs;
+      } else if (op.op === BIT_UNSET || op.op === BIT_TOGGLE) {
+        const e = this.xbitEntry(op, p, false);
+        if (e >= 0) this.hostState.remove(e);
+        else if (op.op === BIT_TOGGLE) {
+          const n = this.xbitEntry(op, p, true);
+          this.hostState.value2[n] = this.hostState.nowUs + op.expireUs;
+        }
       }
     }
     const isPass = s.action === ACT_PASS;

@@ -21,7 +21,7 @@ import { BIT_ISNOTSET, BIT_ISSET, FL_TOCLIENT, FL_TOSERVER, type Signature } fro
  * flow, through an address index, instead of on every packet.
  */
 export function isIpOnly(s: Signature): boolean {
-  if (s.blocks.length > 0 || s.isTx || !s.srcPortsAny || !s.dstPortsAny || s.flowFlags !== 0) return false;
+  if (s.blocks.length > 0 || s.isTx || !s.srcPortsAny || !s.dstPortsAny || s.flowFlags !== 0 || s.xbits.length > 0) return false;
   for (let i = 0; i < s.flowbits.length; i++) {
     const op = s.flowbits[i].op;
     if (op === BIT_ISSET || op === BIT_ISNOTSET) return false;

@@ -1,0 +1,112 @@
+// Detection semantics through the whole engine (rules text → crafted TCP/UDP traffic → alerts).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { IpsRig, TcpConversation } from "../ips.testing.ts";
+import { udpPacket, ether } from "../../datapath/craft.ts";
+
+const GET = "GET /index.html HTTP/1.1\r\nHost: example.org\r\nUser-Agent: curl/8\r\n\r\n";
+const RESP = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+
+function count(rig: IpsRig, sid: number): number {
+  return rig.alerts.filter((a) => a.sid === sid).length;
+}
+
+test("pass rules stop inspection of the flow and raise no alert themselves", () => {
+  const rig = new IpsRig(`pass tcp any any -> any 80 (content:"index"; sid:1;)
+alert tcp any any -> any 80 (content:"GET"; sid:2;)
+alert tcp any any -> any 80 (content:"Host"; sid:3;)`);
+  const c = new TcpConversation(rig, { dport: 80 });
+  c.handshake();
+  c.sendClient(0, GET);
+  assert.equal(rig.alertSids(), []);
+});
+
+test("flowbits: a setter and a reader in the same packet — the setter is evaluated first", () => {
+  const rig = new IpsRig(`alert tcp any any -> any 80 (content:"GET"; flowbits:isset,seen; sid:1;)
+alert tcp any any -> any 80 (content:"Host"; flowbits:set,seen; flowbits:noalert; sid:2;)`);
+  const c = new TcpConversation(rig, { dport: 80 });
+  c.handshake();
+  c.sendClient(0, GET);
+  assert.equal(rig.alertSids(), [1]);
+});
+
+test("xbits track hosts across flows and expire", () => {
+  const rig = new IpsRig(`alert tcp any any -> any 80 (content:"GET"; xbits:set,scanner,track ip_src,expire 10; xbits:noalert; sid:1;)
+alert tcp any any -> any 81 (content:"GET"; xbits:isset,scanner,track ip_src; sid:2;)`);
+  const a = new TcpConversation(rig, { dport: 81 });
+  a.handshake();
+  a.sendClient(0, GET);
+  assert.is(count(rig, 2), 0, "not set yet");
+  const b = new TcpConversation(rig, { dport: 80 });
+  b.handshake();
+  b.sendClient(0, GET);
+  const c = new TcpConversation(rig, { dport: 81 });
+  c.handshake();
+  c.sendClient(0, GET);
+  assert.is(count(rig, 2), 1, "set by another flow from the same host");
+  rig.meta.tsUs += 11_000_000;
+  const d = new TcpConversation(rig, { dport: 81 });
+  d.handshake();
+  d.sendClient(0, GET);
+  assert.is(count(rig, 2), 1, "expired after 10 s");
+});
+
+test("threshold limit, threshold and detection_filter count per source", () => {
+  const rig = new IpsRig(`alert udp any any -> any 53 (content:"x"; threshold:type limit,track by_src,count 2,seconds 60; sid:1;)
+alert udp any any -> any 53 (content:"x"; threshold:type threshold,track by_src,count 3,seconds 60; sid:2;)
+alert udp any any -> any 53 (content:"x"; detection_filter:track by_src,count 4,seconds 60; sid:3;)`);
+  for (let i = 0; i < 6; i++) rig.send(ether(udpPacket({ src: "192.168.1.5", dst: "192.168.1.1", sport: 4000 + i, dport: 53, payload: "xxxx" })));
+  assert.is(count(rig, 1), 2, "limit: the first 2");
+  assert.is(count(rig, 2), 2, "threshold: every 3rd");
+  assert.is(count(rig, 3), 2, "detection_filter: after the 4th");
+});
+
+test("transaction signatures alert once per transaction and direction, on the side their buffers belong to", () => {
+  const rig = new IpsRig(`alert http any any -> any any (http.uri; content:"/index"; sid:1;)
+alert http any any -> any any (http.stat_code; content:"200"; http.uri; content:"/index"; sid:2;)
+alert http any any -> any any (http.header; content:"Length"; sid:3;)`);
+  const c = new TcpConversation(rig, { dport: 80 });
+  c.handshake();
+  c.sendClient(0, GET);
+  c.sendServer(0, RESP);
+  assert.is(count(rig, 1), 1);
+  assert.is(count(rig, 2), 1);
+  assert.is(count(rig, 3), 1, "Content-Length is a response header");
+  assert.ok(rig.alerts.find((a) => a.sid === 2)!.packet > rig.alerts.find((a) => a.sid === 1)!.packet);
+});
+
+test("a signature that is only app-layer-protocol alerts when detection completes, not on every packet", () => {
+  const rig = new IpsRig(`alert tcp any any -> any any (app-layer-protocol:http; sid:1;)
+alert tcp any any -> any any (app-layer-protocol:!http; sid:2;)`);
+  const c = new TcpConversation(rig, { dport: 8080 });
+  c.handshake();
+  c.sendClient(0, GET);
+  c.sendServer(0, RESP);
+  c.sendClient(GET.length, GET);
+  assert.is(count(rig, 1), 1);
+  assert.is(count(rig, 2), 0);
+});
+
+test("drop in prevent mode blocks the rest of the flow; packet signatures still see its packets", () => {
+  const rig = new IpsRig(`drop http any any -> any any (http.uri; content:"/index"; sid:1;)
+alert tcp any any -> any any (flow:to_server; dsize:0; sid:2;)`);
+  const c = new TcpConversation(rig, { dport: 80 });
+  c.handshake();
+  const before = count(rig, 2);
+  c.sendClient(0, GET);
+  assert.ok(rig.blockedBy(1));
+  const v = c.sendClient(GET.length, ""); // an empty ACK after the drop
+  assert.is.not(v, 0, "still blocked");
+  assert.is(count(rig, 2), before + 1, "and still inspected");
+});
+
+test("detect mode: drop rules alert with action allowed and block nothing", () => {
+  const rig = new IpsRig(`drop http any any -> any any (http.uri; content:"/index"; sid:1;)`, { prevent: false });
+  const c = new TcpConversation(rig, { dport: 80 });
+  c.handshake();
+  c.sendClient(0, GET);
+  assert.equal(rig.alerts.map((a) => [a.sid, a.blocked]), [[1, false]]);
+  assert.is(rig.droppedCount(), 0);
+});
+
+test.run();
