@@ -34,7 +34,7 @@ test("--json prints exactly the summary fields", () => {
   const { code, out } = capture(() => runRules(["check", "--json", file]));
   assert.is(code, 0);
   const j = JSON.parse(out);
-  assert.equal(Object.keys(j), ["files", "rules", "loaded", "skipped", "reasons", "compileMs", "heapMB"]);
+  assert.equal(Object.keys(j), ["files", "rules", "loaded", "skipped", "reasons", "parseMs", "compileMs", "heapMB", "rssMB"]);
   assert.equal([j.files, j.rules, j.loaded, j.skipped], [1, 4, 1, 3]);
   assert.equal(j.reasons, { "unknown keyword": 1, "unsupported keyword: lua": 1, "undefined variable": 1 });
 });

@@ -270,6 +270,8 @@ function compileOps(matches: BlockMatch[], vars: Map<string, number>, opts: Comp
         [op.depth, op.depthVar] = numVar(m.depth, vars, "depth");
         [op.distance, op.distanceVar] = numVar(m.distance, vars, "distance");
         [op.within, op.withinVar] = numVar(m.within, vars, "within");
+        // depth counts from offset: the search window is [offset, offset + depth) (Suricata)
+        if (op.depthVar < 0 && op.offsetVar < 0 && op.depth !== 0 && !op.relative) op.depth += op.offset;
         op.startsWith = m.startsWith;
         op.endsWith = m.endsWith;
         if (m.startsWith) {

@@ -28,7 +28,7 @@ import {
   bufferNames,
 } from "../../engine/detect/buffers.ts";
 
-import { maybeUnquote, splitArgs, unquote, type Keyword } from "./keyword.ts";
+import { maybeUnquote, splitArgs, type Keyword } from "./keyword.ts";
 
 /** Suricata's legacy content modifiers: they move the previous content, they do not open a buffer. */
 export const LEGACY_MODIFIERS: readonly string[] = [
@@ -133,7 +133,9 @@ export function transformKeywords(): Keyword[] {
     name: "pcrexform",
     value: "required",
     parse(v, ctx) {
-      const q = unquote(v);
+      // keep the backslashes: they belong to the regular expression (as for pcre)
+      const t = v.trim();
+      const q = t.length >= 2 && t[0] === '"' && t[t.length - 1] === '"' ? t.slice(1, -1) : null;
       if (q === null || q === "") return ctx.fail(`"pcrexform" needs a quoted regular expression`);
       addTransform({ pcrexform: q }, ctx);
     },
