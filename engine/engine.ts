@@ -365,7 +365,7 @@ export class Engine {
       }
     }
     if (ips !== null && (flow < 0 || (this.flows.flags[flow] & FLOW_BYPASS) === 0)) {
-      const v = ips.finish(p, flow, flowDir, flowId, this.reasm);
+      const v = ips.finish(p, flow, flowDir, this.reasm);
       if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
       if (v !== VERDICT_PASS) {
         st.ipsDropped++;

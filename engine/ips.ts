@@ -33,7 +33,7 @@ export class Ips {
 
   /** Before reassembly: the packet parsers' inspection points will refer to. */
   begin(p: Packet, flow: number, dir: number, reasm: Reassembler | null): void {
-    this.detector.beginPacket(p.tsUs, flow);
+    this.detector.beginPacket(p, flow);
     this.app.packet = p;
     this.app.packetDir = dir;
     this.app.reasm = reasm;
@@ -41,13 +41,13 @@ export class Ips {
   }
 
   /** After reassembly: datagram parsing, packet signatures, and the verdict (VERDICT_*). */
-  finish(p: Packet, flow: number, dir: number, flowId: number, reasm: Reassembler | null): number {
+  finish(p: Packet, flow: number, dir: number, reasm: Reassembler | null): number {
     const det = this.detector;
     // A flow a drop rule blocked stays blocked; its app layer is not parsed any more, but packet
     // signatures still look at each packet (Suricata: they keep alerting, e.g. on every empty ACK)
     const dropped = flow >= 0 && det.flowDropped(flow);
     if (dropped) {
-      det.runPacket(p, flow, dir, flowId);
+      det.runPacket(p, flow, dir);
       this.app.packet = null;
       return det.reject ? VERDICT_REJECT : VERDICT_DROP;
     }
@@ -62,7 +62,7 @@ export class Ips {
       det.rawStreamOffset = reasm.rawStreamOffset;
       det.hasRaw = true;
     }
-    det.runPacket(p, flow, dir, flowId);
+    det.runPacket(p, flow, dir);
     this.app.packet = null;
     if (det.drop) return det.reject ? VERDICT_REJECT : VERDICT_DROP;
     return VERDICT_PASS;

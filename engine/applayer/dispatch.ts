@@ -142,7 +142,7 @@ export class AppLayer implements StreamConsumer, AppSink {
     if (p !== null && r !== null && dir !== this.packetDir && r.raw(flow, dir)) {
       // this call's bytes are the window's last `len` (earlier calls for this packet were inspected already)
       const fresh = r.rawEnd - len > r.rawNew ? r.rawEnd - len : r.rawNew;
-      this.detector.runStreamOther(p, flow, dir, this.flows.flowId[flow], r.rawBuf, r.rawStart, r.rawEnd, fresh);
+      this.detector.runStreamOther(p, flow, dir, r.rawBuf, r.rawStart, r.rawEnd, fresh);
     }
   }
 
@@ -337,7 +337,7 @@ export class AppLayer implements StreamConsumer, AppSink {
     const p = this.packet;
     const flow = this.curFlow;
     if (p === null || flow < 0) return;
-    this.detector.runTx(p, flow, dir, this.flows.flowId[flow], this.buffers, txId, this.curProto);
+    this.detector.runTx(p, flow, dir, this.buffers, txId, this.curProto);
   }
 
   event(code: number): void {

@@ -101,6 +101,8 @@ const NS_TX = 3;
 const NS_BODY = 4;
 const NS_PENDING = 5;
 const NS_XBIT = 6;
+/** State-table keys stay below 2^30 so they are passed as small integers, never boxed. */
+const KEY_MASK = 0x3fffffff;
 /** Signatures remembered per transaction for another look when its body grows. */
 const PENDING_SLOTS = 8;
 
@@ -196,7 +198,8 @@ export class Detector {
   }
 
   /** Clears the per-packet verdict; call once per packet before any run*. */
-  beginPacket(nowUs: number, flow: number): void {
+  beginPacket(p: Packet, flow: number): void {
+    // the time is read here, not passed: a microsecond timestamp is a double, boxed when passed
     this.protocolDetectedNow = false;
     // Suricata counts a TCP packet as "established" only when the session was before it (the ACK
     // completing the handshake is not).
@@ -205,10 +208,10 @@ export class Detector {
     this.reject = false;
     this.dropSig = -1;
     this.hasRaw = false;
-    this.flowState.nowUs = nowUs;
-    this.thresholds.nowUs = nowUs;
-    this.hostState.nowUs = nowUs;
-    this.txSeen.nowUs = nowUs;
+    this.flowState.nowUs = p.tsUs;
+    this.thresholds.nowUs = p.tsUs;
+    this.hostState.nowUs = p.tsUs;
+    this.txSeen.nowUs = p.tsUs;
   }
 
   private nextStamp(): number {
@@ -280,7 +283,7 @@ export class Detector {
    * (its ACK ended a gap, or the flow is being flushed): the payload signatures look at that direction's
    * raw stream window, with addresses taken the other way round. Sets nothing about the packet itself.
    */
-  runStreamOther(p: Packet, flow: number, dir: number, flowId: number, rawBuf: Uint8Array, rawStart: number, rawEnd: number, rawNew: number): void {
+  runStreamOther(p: Packet, flow: number, dir: number, rawBuf: Uint8Array, rawStart: number, rawEnd: number, rawNew: number): void {
     this.rawBuf = rawBuf;
     this.rawStart = rawStart;
     this.rawEnd = rawEnd;
@@ -288,7 +291,7 @@ export class Detector {
     this.hasRaw = true;
     this.streamOnly = true;
     this.swapAddrs = true;
-    this.runPacket(p, flow, dir, flowId);
+    this.runPacket(p, flow, dir);
     this.streamOnly = false;
     this.swapAddrs = false;
     this.hasRaw = false;
@@ -298,7 +301,7 @@ export class Detector {
   private streamOnly = false;
   private swapAddrs = false;
 
-  runPacket(p: Packet, flow: number, dir: number, flowId: number): void {
+  runPacket(p: Packet, flow: number, dir: number): void {
     const rs = this.ruleSet;
     if (rs === null) return;
     const fflags = this.flagsOf(flow);
@@ -344,8 +347,8 @@ export class Detector {
       this.stats.verified++;
       if (!this.packetTests(s, p, flow, dir)) continue;
       if (!this.payloadBlocks(s, p, flow)) continue;
-      if (!this.stateConditions(s, flow, flowId)) continue;
-      if (this.matched(s, p, flow, dir, flowId)) break; // pass
+      if (!this.stateConditions(s, flow)) continue;
+      if (this.matched(s, p, flow, dir)) break; // pass
       if (this.drop) break; // a blocked packet is not inspected further (Suricata discards later alerts)
     }
     if (flow >= 0 && !this.streamOnly) {
@@ -390,7 +393,7 @@ export class Detector {
   }
 
   /** Transaction signatures at an app-layer inspection point; `buffers` hold the transaction's views. */
-  runTx(p: Packet, flow: number, dir: number, flowId: number, b: InspectBuffers, txId: number, alproto: number): void {
+  runTx(p: Packet, flow: number, dir: number, b: InspectBuffers, txId: number, alproto: number): void {
     const rs = this.ruleSet;
     if (rs === null || !rs.hasTx || this.drop) return;
     // a passed flow is not inspected; a dropped one is blocked without looking further
@@ -405,7 +408,7 @@ export class Detector {
     if (flow >= 0) {
       const st = this.flowState;
       for (let k = 0; k < PENDING_SLOTS; k++) {
-        const e = st.find(flow, flowId, NS_PENDING, txId, k);
+        const e = st.find(flow, 0, NS_PENDING, txId, k);
         if (e < 0) continue;
         const sig = st.value[e] - 1;
         st.remove(e);
@@ -425,7 +428,7 @@ export class Detector {
       let v = b.first(id);
       if (v >= 0 && BODY_BUFFERS[id] === 1 && flow >= 0) {
         // growing bodies: prefilter only what is new since the last inspection of this transaction
-        const e = this.flowState.upsert(flow, flowId, NS_BODY, txId, id);
+        const e = this.flowState.upsert(flow, 0, NS_BODY, txId, id);
         const done = this.flowState.value[e];
         const len = b.len[v];
         let from = done - maxPat;
@@ -449,21 +452,21 @@ export class Detector {
       if (s.appProto !== 0 && !alprotoMatches(s.appProto, alproto)) continue;
       if (!this.headerMatches(s, p, flow, dir)) continue;
       // each direction of a transaction is inspected once per signature (Suricata's per-direction state)
-      if (flow >= 0 && this.txSeen.find(flow, flowId, NS_TX, txId * 2 + dir, s.idx) >= 0) continue;
+      if (flow >= 0 && this.txSeen.find(flow, 0, NS_TX, txId * 2 + dir, s.idx) >= 0) continue;
       this.stats.verified++;
       if (!this.packetTests(s, p, flow, dir)) continue;
       if (!this.txTests(s, b)) continue;
       if (!this.txBlocks(s, p, b)) {
         // a body may still grow: look at this signature again on the next inspection of the transaction
         if (flow >= 0 && s.bodyBuffer && pending < PENDING_SLOTS) {
-          const e = this.flowState.upsert(flow, flowId, NS_PENDING, txId, pending++);
+          const e = this.flowState.upsert(flow, 0, NS_PENDING, txId, pending++);
           this.flowState.value[e] = s.idx + 1;
         }
         continue;
       }
-      if (!this.stateConditions(s, flow, flowId)) continue;
-      if (flow >= 0) this.txSeen.upsert(flow, flowId, NS_TX, txId * 2 + dir, s.idx);
-      if (this.matched(s, p, flow, dir, flowId)) break;
+      if (!this.stateConditions(s, flow)) continue;
+      if (flow >= 0) this.txSeen.upsert(flow, 0, NS_TX, txId * 2 + dir, s.idx);
+      if (this.matched(s, p, flow, dir)) break;
       if (this.drop) break;
     }
   }
@@ -759,9 +762,15 @@ export class Detector {
   private xbitKey(track: number, p: Packet): number {
     const src = p.src[0] ^ p.src[1] ^ p.src[2] ^ p.src[3];
     const dst = p.dst[0] ^ p.dst[1] ^ p.dst[2] ^ p.dst[3];
-    if (track === 0) return src >>> 0;
-    if (track === 1) return dst >>> 0;
-    return (src ^ dst) >>> 0; // ip_pair: the same either way round
+    const k = track === 0 ? src : track === 1 ? dst : src ^ dst; // ip_pair: the same either way round
+    return k & KEY_MASK;
+  }
+
+  private xbitHigh(track: number, p: Packet): number {
+    const src = p.src[0] ^ p.src[1] ^ p.src[2] ^ p.src[3];
+    const dst = p.dst[0] ^ p.dst[1] ^ p.dst[2] ^ p.dst[3];
+    const k = track === 0 ? src : track === 1 ? dst : src ^ dst;
+    return (k >>> 30) & 3;
   }
 
   private xbitEntry(op: XbitOp, p: Packet, create: boolean): number {
@@ -769,14 +778,14 @@ export class Detector {
     const t = this.hostState;
     const v = p.ipVersion;
     if (!create) {
-      const e = t.find(-1, NS_XBIT, op.bit, key, op.track * 16 + v);
+      const e = t.find(-1, NS_XBIT, op.bit, key, op.track * 16 + v + 256 * this.xbitHigh(op.track, p));
       if (e >= 0 && t.value2[e] < t.nowUs) {
         t.remove(e); // expired
         return -1;
       }
       return e;
     }
-    return t.upsert(-1, NS_XBIT, op.bit, key, op.track * 16 + v);
+    return t.upsert(-1, NS_XBIT, op.bit, key, op.track * 16 + v + 256 * this.xbitHigh(op.track, p));
   }
 
   /** xbits conditions (isset / isnotset on hosts). */
@@ -791,7 +800,7 @@ export class Detector {
   }
 
   /** flowbits / flowint / xbits conditions. */
-  private stateConditions(s: Signature, flow: number, flowId: number): boolean {
+  private stateConditions(s: Signature, flow: number): boolean {
     if (s.xbits.length > 0 && this.curPacket !== null && !this.xbitConditions(s, this.curPacket)) return false;
     const fb = s.flowbits;
     for (let i = 0; i < fb.length; i++) {
@@ -802,7 +811,7 @@ export class Detector {
       let any = false;
       let all = true;
       for (let k = 0; k < bits.length; k++) {
-        const set = this.flowState.find(flow, flowId, NS_FLOWBIT, bits[k], 0) >= 0;
+        const set = this.flowState.find(flow, 0, NS_FLOWBIT, bits[k], 0) >= 0;
         if (set) any = true;
         else all = false;
       }
@@ -818,14 +827,14 @@ export class Detector {
       const op = fi[i];
       if (op.op !== INT_ISSET && op.op !== INT_NOTSET && op.op !== INT_CMP) continue;
       if (flow < 0) return false;
-      const e = this.flowState.find(flow, flowId, NS_FLOWINT, op.id, 0);
+      const e = this.flowState.find(flow, 0, NS_FLOWINT, op.id, 0);
       if (op.op === INT_ISSET && e < 0) return false;
       if (op.op === INT_NOTSET && e >= 0) return false;
       if (op.op === INT_CMP) {
         if (e < 0) return false;
         let rhs = op.value;
         if (op.valueVar >= 0) {
-          const r = this.flowState.find(flow, flowId, NS_FLOWINT, op.valueVar, 0);
+          const r = this.flowState.find(flow, 0, NS_FLOWINT, op.valueVar, 0);
           if (r < 0) return false;
           rhs = this.flowState.value[r];
         }
@@ -836,18 +845,18 @@ export class Detector {
   }
 
   /** The signature matched: side effects, thresholds, alert, verdict. Returns true when inspection stops (pass). */
-  private matched(s: Signature, p: Packet, flow: number, dir: number, flowId: number): boolean {
+  private matched(s: Signature, p: Packet, flow: number, dir: number): boolean {
     if (flow >= 0) {
       const fb = s.flowbits;
       for (let i = 0; i < fb.length; i++) {
         const op = fb[i];
         for (let k = 0; k < op.bits.length; k++) {
           const bit = op.bits[k];
-          if (op.op === BIT_SET) this.flowState.upsert(flow, flowId, NS_FLOWBIT, bit, 0);
+          if (op.op === BIT_SET) this.flowState.upsert(flow, 0, NS_FLOWBIT, bit, 0);
           else if (op.op === BIT_UNSET || op.op === BIT_TOGGLE) {
-            const e = this.flowState.find(flow, flowId, NS_FLOWBIT, bit, 0);
+            const e = this.flowState.find(flow, 0, NS_FLOWBIT, bit, 0);
             if (e >= 0) this.flowState.remove(e);
-            else if (op.op === BIT_TOGGLE) this.flowState.upsert(flow, flowId, NS_FLOWBIT, bit, 0);
+            else if (op.op === BIT_TOGGLE) this.flowState.upsert(flow, 0, NS_FLOWBIT, bit, 0);
           }
         }
       }
@@ -857,13 +866,13 @@ export class Detector {
         if (op.op !== INT_ASSIGN && op.op !== INT_ADD && op.op !== INT_SUB) continue;
         let v = op.value;
         if (op.valueVar >= 0) {
-          const r = this.flowState.find(flow, flowId, NS_FLOWINT, op.valueVar, 0);
+          const r = this.flowState.find(flow, 0, NS_FLOWINT, op.valueVar, 0);
           if (r < 0) continue;
           v = this.flowState.value[r];
         }
-        const existing = this.flowState.find(flow, flowId, NS_FLOWINT, op.id, 0);
+        const existing = this.flowState.find(flow, 0, NS_FLOWINT, op.id, 0);
         if (op.op !== INT_ASSIGN && existing < 0) continue; // Suricata: + and - need the var set
-        const e = existing >= 0 ? existing : this.flowState.upsert(flow, flowId, NS_FLOWINT, op.id, 0);
+        const e = existing >= 0 ? existing : this.flowState.upsert(flow, 0, NS_FLOWINT, op.id, 0);
         const cur = this.flowState.value[e];
         this.flowState.value[e] = op.op === INT_ASSIGN ? v : op.op === INT_ADD ? cur + v : cur - v;
       }
@@ -886,8 +895,8 @@ export class Detector {
     const isPass = s.action === ACT_PASS;
     // pass signatures stop inspection silently (Suricata logs no alert for them)
     let alert = (!s.noalert && !isPass) || s.forceAlert;
-    if (alert && s.detectionFilter !== null) alert = this.threshold(s.detectionFilter, s, p, flow, flowId);
-    if (alert && s.threshold !== null) alert = this.threshold(s.threshold, s, p, flow, flowId);
+    if (alert && s.detectionFilter !== null) alert = this.threshold(s.detectionFilter, s, p, flow);
+    if (alert && s.threshold !== null) alert = this.threshold(s.threshold, s, p, flow);
     const blocks = this.cfg.prevent && (s.action === ACT_DROP || s.action === ACT_REJECT);
     if (blocks) {
       this.drop = true;
@@ -898,7 +907,7 @@ export class Detector {
     }
     if (alert) {
       const rs = this.ruleSet;
-      const ev = this.ring.pushPacket(EV_ALERT, p, flowId, dir);
+      const ev = this.ring.pushPacket(EV_ALERT, p, flow >= 0 ? this.flows.flowId[flow] : 0, dir);
       if (ev >= 0) {
         this.ring.rule[ev] = s.idx;
         this.ring.policyGen[ev] = rs === null ? 0 : rs.generation;
@@ -915,23 +924,27 @@ export class Detector {
   }
 
   /** Threshold / detection_filter bookkeeping; returns whether this match may alert. */
-  private threshold(t: ThresholdSpec, s: Signature, p: Packet, flow: number, flowId: number): boolean {
+  private threshold(t: ThresholdSpec, s: Signature, p: Packet, flow: number): boolean {
     const tab = this.thresholds;
     const now = tab.nowUs;
     let e: number;
     const key = -2 - s.idx;
+    // keys are kept below 2^30 (small integers are never boxed): address words split in 30 + 2 bits
     switch (t.track) {
       case TRACK_SRC:
-        e = tab.upsert(key, p.src[0], p.src[1], p.src[2], p.src[3]);
+        e = tab.upsert(key, p.src[0] & KEY_MASK, (p.src[0] >>> 30) | ((p.src[1] ^ p.src[2] ^ p.src[3]) & KEY_MASK) << 2 & KEY_MASK, 1, 0);
         break;
       case TRACK_DST:
-        e = tab.upsert(key, p.dst[0], p.dst[1], p.dst[2], p.dst[3]);
+        e = tab.upsert(key, p.dst[0] & KEY_MASK, (p.dst[0] >>> 30) | ((p.dst[1] ^ p.dst[2] ^ p.dst[3]) & KEY_MASK) << 2 & KEY_MASK, 2, 0);
         break;
-      case TRACK_BOTH:
-        e = tab.upsert(key, (p.src[0] ^ p.dst[0]) >>> 0, p.src[3] ^ p.dst[3], Math.min(p.src[0], p.dst[0]), p.src[1] ^ p.dst[1]);
+      case TRACK_BOTH: {
+        const x = (p.src[0] ^ p.dst[0]) >>> 0;
+        const y = (p.src[3] ^ p.dst[3]) >>> 0;
+        e = tab.upsert(key, x & KEY_MASK, (x >>> 30) | ((y & KEY_MASK) << 2 & KEY_MASK), 3, 0);
         break;
+      }
       case TRACK_FLOW:
-        e = tab.upsert(key, flowId, flow, 0, 0);
+        e = tab.upsert(key, flow, 0, 4, 0);
         break;
       case TRACK_RULE:
       default:

@@ -13,9 +13,9 @@
  * const flowIds = new Float64Array(16);
  * flowIds[3] = 77;
  * const t = new StateTable(1024, flowIds);
- * const e = t.upsert(3, 77, 5, 0, 0); // flow 3 (id 77), key 5
+ * const e = t.upsert(3, 0, 5, 0, 0); // flow slot 3 (its current flow, id 77), key 5
  * t.value[e] = 1;
- * console.log(t.find(3, 77, 5, 0, 0) === e); // true
+ * console.log(t.find(3, 0, 5, 0, 0) === e); // true
  * ```
  */
 
@@ -75,12 +75,18 @@ export class StateTable {
     return true;
   }
 
-  /** The entry for the key, or -1. */
+  /**
+   * The entry for the key, or -1. With a flow slot `a` (>= 0) the entry also belongs to that slot's
+   * current flow: `b` is ignored and the flow's id (from `flowIds`) stands in for it, so callers never
+   * pass a flow id (a double) on the hot path. Keys should be small integers (< 2^30).
+   */
   find(a: number, b: number, c: number, d: number, e: number): number {
+    if (a >= 0 && this.flowIds !== null) b = 0;
     let i = this.hash(a, b, c, d, e);
+    const fid = a >= 0 && this.flowIds !== null ? this.flowIds[a] : b;
     for (let n = 0; n < PROBES; n++) {
       if (
-        this.used[i] !== 0 && this.k0[i] === a && this.k1[i] === b && this.k2[i] === c && this.k3[i] === d &&
+        this.used[i] !== 0 && this.k0[i] === a && this.k1[i] === fid && this.k2[i] === c && this.k3[i] === d &&
         this.k4[i] === e && this.live(i)
       ) return i;
       i = (i + 1) & this.mask;
@@ -95,7 +101,9 @@ export class StateTable {
       this.touchedUs[found] = this.nowUs;
       return found;
     }
+    if (a >= 0 && this.flowIds !== null) b = 0;
     let i = this.hash(a, b, c, d, e);
+    const fid = a >= 0 && this.flowIds !== null ? this.flowIds[a] : b;
     let victim = i;
     let oldest = Infinity;
     for (let n = 0; n < PROBES; n++) {
@@ -113,7 +121,7 @@ export class StateTable {
     if (oldest !== -1) this.evictions++;
     this.used[victim] = 1;
     this.k0[victim] = a;
-    this.k1[victim] = b;
+    this.k1[victim] = fid;
     this.k2[victim] = c;
     this.k3[victim] = d;
     this.k4[victim] = e;
