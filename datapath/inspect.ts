@@ -26,6 +26,9 @@ import { EV_ALERT } from "../engine/events.ts";
 import { Ips } from "../engine/ips.ts";
 import { defaultParsers, defaultProbes } from "../engine/applayer/registry.ts";
 import { buildRuleSet } from "../rules/build.ts";
+import { applyExceptions } from "../rules/exceptions.ts";
+import { parseThresholdConfig, type ThresholdEntry } from "../rules/threshold-config.ts";
+import type { PolicySpec } from "../engine/policy/spec.ts";
 
 export const INSPECT_USAGE = `usage: tsugi inspect -r FILE [options]
 
@@ -42,6 +45,8 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
   --simulate-ips        block as an inline IPS would (drop/reject rules) — for IPS rules
   -S FILE               IPS rules file (Suricata syntax); rules that cannot be loaded are listed
                         (file:line:col: reason) and skipped
+  --threshold-file FILE Suricata threshold.config: suppress (per host), threshold, event_filter
+                        (the policy's ips.exceptions silence rules per host/port the same way)
   -h, --help            this help
 
 Suricata flags that do not change detection (--runmode=..., -v, --init-errors-fatal, ...) are accepted
@@ -72,6 +77,7 @@ export interface InspectOptions {
   logDir: string;
   policyFile: string;
   rulesFile: string;
+  thresholdFile: string;
   eveFlows: boolean;
   simulateIps: boolean;
   engine: EngineConfig;
@@ -87,6 +93,7 @@ export function parseInspectArgs(args: string[]): InspectOptions {
     logDir: ".",
     policyFile: "",
     rulesFile: "",
+    thresholdFile: "",
     eveFlows: false,
     simulateIps: false,
     engine: defaultEngineConfig(),
@@ -121,6 +128,9 @@ export function parseInspectArgs(args: string[]): InspectOptions {
         break;
       case "--policy":
         o.policyFile = take();
+        break;
+      case "--threshold-file":
+        o.thresholdFile = take();
         break;
       case "-k": {
         const k = take();
@@ -176,10 +186,13 @@ export interface InspectSummary {
 /** Runs an inspection. Throws Error subclasses with complete messages for bad input. */
 export function inspect(o: InspectOptions): InspectSummary {
   let policy: CompiledPolicy | null = null;
+  let policySpec: PolicySpec | null = null;
   if (o.policyFile !== "") {
     if (!existsSync(o.policyFile)) throw new Error(`${o.policyFile}: no such file`);
-    policy = compilePolicy(loadPolicy(readFileSync(o.policyFile, "utf8"), o.policyFile), o.engine.interfaces);
+    policySpec = loadPolicy(readFileSync(o.policyFile, "utf8"), o.policyFile);
+    policy = compilePolicy(policySpec, o.engine.interfaces);
   }
+  if (o.thresholdFile !== "" && o.rulesFile === "") throw new UsageError("--threshold-file needs rules (-S FILE)");
   const reader = CaptureReader.open(o.capture);
   if (!existsSync(o.logDir)) mkdirSync(o.logDir, { recursive: true });
   else if (!statSync(o.logDir).isDirectory()) throw new Error(`-l ${o.logDir}: not a directory`);
@@ -195,6 +208,16 @@ export function inspect(o: InspectOptions): InspectSummary {
     if (!existsSync(o.rulesFile)) throw new Error(`-S ${o.rulesFile}: no such file`);
     const built = buildRuleSet([{ file: o.rulesFile, text: readFileSync(o.rulesFile, "latin1") }]);
     for (const p of built.problems) o.notes.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message} (rule skipped)`);
+    let entries: ThresholdEntry[] = [];
+    if (o.thresholdFile !== "") {
+      if (!existsSync(o.thresholdFile)) throw new Error(`--threshold-file ${o.thresholdFile}: no such file`);
+      const t = parseThresholdConfig(readFileSync(o.thresholdFile, "utf8"), o.thresholdFile);
+      for (const p of t.problems) o.notes.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message} (entry skipped)`);
+      entries = t.entries;
+    }
+    for (const p of applyExceptions(built.ruleSet, policySpec === null ? null : policySpec.ips, entries)) {
+      o.notes.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message}`);
+    }
     const ips = new Ips(engine.flows, engine.ring, { prevent: o.simulateIps, stateEntries: 1 << 16 }, defaultParsers(), defaultProbes());
     ips.detector.setRuleSet(built.ruleSet);
     engine.setIps(ips);

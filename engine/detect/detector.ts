@@ -119,6 +119,8 @@ export class DetectStats {
   alerts = 0;
   drops = 0;
   prefilterOverflow = 0;
+  /** Matches silenced by a policy exception or a suppression. */
+  excepted = 0;
 }
 
 export class Detector {
@@ -845,7 +847,28 @@ export class Detector {
   }
 
   /** The signature matched: side effects, thresholds, alert, verdict. Returns true when inspection stops (pass). */
+  /** Whether a policy exception or suppression silences `s` for this packet. */
+  private excepted(s: Signature, p: Packet): boolean {
+    const list = s.exceptions;
+    if (list === null) return false;
+    const v = p.ipVersion;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
+      if (x.src4 !== null && !addrIn(v, p.src, x.src4, x.src6 as Uint32Array)) continue;
+      if (x.dst4 !== null && !addrIn(v, p.dst, x.dst4, x.dst6 as Uint32Array)) continue;
+      if (
+        x.either4 !== null && !addrIn(v, p.src, x.either4, x.either6 as Uint32Array) &&
+        !addrIn(v, p.dst, x.either4, x.either6 as Uint32Array)
+      ) continue;
+      if (x.ports !== null && !portIn(p.srcPort, x.ports) && !portIn(p.dstPort, x.ports)) continue;
+      this.stats.excepted++;
+      return true;
+    }
+    return false;
+  }
+
   private matched(s: Signature, p: Packet, flow: number, dir: number): boolean {
+    if (s.exceptions !== null && this.excepted(s, p)) return false;
     if (flow >= 0) {
       const fb = s.flowbits;
       for (let i = 0; i < fb.length; i++) {

@@ -206,6 +206,23 @@ export class XbitOp {
   }
 }
 
+/**
+ * Traffic a signature is silenced for (a policy exception or a threshold.config `suppress`): every
+ * given part must match the packet. An excepted match neither alerts nor blocks.
+ */
+export class RuleException {
+  /** Address ranges the source must be in (v4 pairs, v6 8-word pairs); null: any source. */
+  src4: Uint32Array | null = null;
+  src6: Uint32Array | null = null;
+  dst4: Uint32Array | null = null;
+  dst6: Uint32Array | null = null;
+  /** Either address in these ranges (threshold.config `track by_either`); null: not used. */
+  either4: Uint32Array | null = null;
+  either6: Uint32Array | null = null;
+  /** Either port in these ranges (pairs); null: any port. */
+  ports: Uint16Array | null = null;
+}
+
 export const TH_LIMIT = 1;
 export const TH_THRESHOLD = 2;
 export const TH_BOTH = 3;
@@ -358,6 +375,8 @@ export class Signature {
   xbits: XbitOp[] = [];
   threshold: ThresholdSpec | null = null;
   detectionFilter: ThresholdSpec | null = null;
+  /** Policy exceptions and suppressions; null: none. */
+  exceptions: RuleException[] | null = null;
   /** `flowbits:noalert` / `noalert`. */
   /** Tag session packets after a match (count of packets, 0: none). */
   tagPackets = 0;

@@ -45,6 +45,7 @@ import { DocumentError, parseDocument } from "./document.ts";
 import type { Node, ScalarNode } from "./document.ts";
 import { FIREWALL_ACTIONS } from "./spec.ts";
 import type {
+  IpsExceptionSpec,
   AddressRange,
   Direction,
   EndpointSpec,
@@ -101,7 +102,7 @@ export function loadPolicy(text: string, file: string): PolicySpec {
     throw e;
   }
   const ck = new Checker();
-  const spec: PolicySpec = { source: file, homeNet: [], firewall: null, stateful: null };
+  const spec: PolicySpec = { source: file, homeNet: [], firewall: null, stateful: null, ips: null };
   if (!(root.kind === "scalar" && root.value === null)) {
     const fields = ck.fields(root, TOP_KEYS, "the policy");
     if (fields !== null) {
@@ -124,7 +125,10 @@ type SectionReader = (node: Node, ck: Checker, spec: PolicySpec) => void;
 const SECTIONS: ReadonlyMap<string, SectionReader> = new Map<string, SectionReader>([
   ["home_net", readHomeNet],
   ["firewall", readFirewall],
+  ["ips", readIps],
 ]);
+const IPS_KEYS = ["exceptions"] as const;
+const EXCEPTION_KEYS = ["sid", "gid", "src", "dst", "port", "reason"] as const;
 const TOP_KEYS = [...SECTIONS.keys()];
 const FIREWALL_KEYS = ["stateful", "rules"] as const;
 const STATEFUL_KEYS = ["invalid_tcp_flags", "out_of_connection", "syn_flood"] as const;
@@ -191,6 +195,49 @@ const TCP_FLAGS = new Map<string, number>([
 
 // ---------------------------------------------------------------------------------------------------
 // Sections
+
+/**
+ * `ips: { exceptions: [ { sid, gid?, src?, dst?, port?, reason? } ] }`: rules silenced for some traffic
+ * (addresses and ports as in firewall rules; `port` matches either side).
+ */
+function readIps(node: Node, ck: Checker, spec: PolicySpec): void {
+  spec.ips = { exceptions: [] };
+  if (isNull(node)) return;
+  const f = ck.fields(node, IPS_KEYS, `"ips" (exceptions)`);
+  if (f === null) return;
+  const list = f.get("exceptions");
+  if (list === undefined || isNull(list)) return;
+  if (list.kind !== "seq") {
+    ck.add(list.where, `"exceptions" must be a list of { sid, src, dst, port, reason }`);
+    return;
+  }
+  for (const item of list.items) {
+    const e = ck.fields(item, EXCEPTION_KEYS, "an exception (sid, gid, src, dst, port, reason)");
+    if (e === null) continue;
+    const sidNode = e.get("sid");
+    if (sidNode === undefined) {
+      ck.add(item.where, `an exception needs "sid" (the rule it silences)`);
+      continue;
+    }
+    const sid = ck.int(sidNode, 1, 0xffffffff, "a rule sid");
+    const gidNode = e.get("gid");
+    const gid = gidNode === undefined ? 1 : ck.int(gidNode, 0, 0xffffffff, "a rule gid");
+    const src = e.get("src");
+    const dst = e.get("dst");
+    const port = e.get("port");
+    const reason = e.get("reason");
+    const ex: IpsExceptionSpec = {
+      where: item.where,
+      sid: sid ?? 0,
+      gid: gid ?? 1,
+      src: src === undefined || isAny(src) ? null : ck.list(src, "addresses", addressEntry, false) ?? null,
+      dst: dst === undefined || isAny(dst) ? null : ck.list(dst, "addresses", addressEntry, false) ?? null,
+      port: port === undefined || isAny(port) ? null : ck.list(port, "ports", portEntry, false) ?? null,
+      reason: reason === undefined ? "" : ck.text(reason, "a reason") ?? "",
+    };
+    spec.ips.exceptions.push(ex);
+  }
+}
 
 function readHomeNet(node: Node, ck: Checker, spec: PolicySpec): void {
   if (isNull(node)) return;

@@ -107,9 +107,30 @@ export interface FirewallSpec {
   rules: FirewallRuleSpec[];
 }
 
+/**
+ * A per-rule exception (`ips.exceptions` in the policy): silences one IPS rule for some traffic only —
+ * a false positive on one host — instead of disabling it everywhere. Every given field must match.
+ */
+export interface IpsExceptionSpec {
+  where: Where;
+  gid: number;
+  sid: number;
+  /** Source / destination addresses (null: any); `port` matches either port (null: any). */
+  src: ListEntry<AddressRange>[] | null;
+  dst: ListEntry<AddressRange>[] | null;
+  port: ListEntry<PortRange>[] | null;
+  reason: string;
+}
+
+export interface IpsSpec {
+  exceptions: IpsExceptionSpec[];
+}
+
 export interface PolicySpec {
   /** The file the policy came from (or "inline"). */
   source: string;
+  /** null when the document has no `ips:` section. */
+  ips: IpsSpec | null;
   /** Networks that are "ours": decide direction for offline runs. */
   homeNet: ListEntry<AddressRange>[];
   /** null when the document has no `firewall:` section: no firewall at all. */
