@@ -45,6 +45,7 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
   --simulate-ips        block as an inline IPS would (drop/reject rules) — for IPS rules
   -S FILE               IPS rules file (Suricata syntax); rules that cannot be loaded are listed
                         (file:line:col: reason) and skipped
+  --strict              a rule that cannot be loaded is an error (default: listed and skipped)
   --threshold-file FILE Suricata threshold.config: suppress (per host), threshold, event_filter
                         (the policy's ips.exceptions silence rules per host/port the same way)
   -h, --help            this help
@@ -78,6 +79,8 @@ export interface InspectOptions {
   policyFile: string;
   rulesFile: string;
   thresholdFile: string;
+  /** A rule that cannot be loaded is fatal instead of skipped. */
+  strict: boolean;
   eveFlows: boolean;
   simulateIps: boolean;
   engine: EngineConfig;
@@ -94,6 +97,7 @@ export function parseInspectArgs(args: string[]): InspectOptions {
     policyFile: "",
     rulesFile: "",
     thresholdFile: "",
+    strict: false,
     eveFlows: false,
     simulateIps: false,
     engine: defaultEngineConfig(),
@@ -131,6 +135,9 @@ export function parseInspectArgs(args: string[]): InspectOptions {
         break;
       case "--threshold-file":
         o.thresholdFile = take();
+        break;
+      case "--strict":
+        o.strict = true;
         break;
       case "-k": {
         const k = take();
@@ -207,6 +214,13 @@ export function inspect(o: InspectOptions): InspectSummary {
   if (o.rulesFile !== "") {
     if (!existsSync(o.rulesFile)) throw new Error(`-S ${o.rulesFile}: no such file`);
     const built = buildRuleSet([{ file: o.rulesFile, text: readFileSync(o.rulesFile, "latin1") }]);
+    if (o.strict && built.problems.length > 0) {
+      const first = built.problems[0];
+      throw new Error(
+        `${first.pos.file}:${first.pos.line}:${first.pos.col}: ${first.message}` +
+          (built.problems.length > 1 ? ` (and ${built.problems.length - 1} more problems; --strict makes them fatal)` : " (--strict)"),
+      );
+    }
     for (const p of built.problems) o.notes.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message} (rule skipped)`);
     let entries: ThresholdEntry[] = [];
     if (o.thresholdFile !== "") {
@@ -218,7 +232,9 @@ export function inspect(o: InspectOptions): InspectSummary {
     for (const p of applyExceptions(built.ruleSet, policySpec === null ? null : policySpec.ips, entries)) {
       o.notes.push(`${p.pos.file}:${p.pos.line}:${p.pos.col}: ${p.message}`);
     }
-    const ips = new Ips(engine.flows, engine.ring, { prevent: o.simulateIps, stateEntries: 1 << 16 }, defaultParsers(), defaultProbes());
+    // prevent mode: --simulate-ips, or the policy's ips.mode (an inline datapath blocks what it drops)
+    const prevent = o.simulateIps || (policySpec !== null && policySpec.ips !== null && policySpec.ips.mode === "prevent");
+    const ips = new Ips(engine.flows, engine.ring, { prevent, stateEntries: 1 << 16 }, defaultParsers(), defaultProbes());
     ips.detector.setRuleSet(built.ruleSet);
     engine.setIps(ips);
     eve.addRuleSet(built.ruleSet);

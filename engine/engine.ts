@@ -56,6 +56,7 @@ import {
   DROP_OUT_OF_POLICY,
   VERDICT_DROP,
   VERDICT_PASS,
+  VERDICT_REJECT,
 } from "./verdict.ts";
 
 
@@ -370,7 +371,8 @@ export class Engine {
       if (v !== VERDICT_PASS) {
         st.ipsDropped++;
         const rs = ips.detector.ruleSet;
-        return this.drop(p, DROP_IPS_RULE, ips.detector.dropSig, rs === null ? 0 : rs.generation, flowId, flowDir);
+        const d = this.drop(p, DROP_IPS_RULE, ips.detector.dropSig, rs === null ? 0 : rs.generation, flowId, flowDir);
+        return v === VERDICT_REJECT ? VERDICT_REJECT : d; // reject: the datapath answers with a RST / ICMP unreachable
       }
     } else if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
     st.passed++;

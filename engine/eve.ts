@@ -252,7 +252,9 @@ export class EveWriter {
       ring.bytesToServer[i]
     },"bytes_toclient":${ring.bytesToClient[i]},"start":"${formatTimestamp(start)}","end":"${formatTimestamp(end)}","age":${
       Math.floor(end / 1e6) - Math.floor(start / 1e6)
-    },"state":"${FLOW_STATES[ring.state[i]] ?? "new"}","reason":"${FLOW_REASONS[ring.code[i]] ?? "timeout"}","alerted":false}}`;
-    return s;
+    },"state":"${FLOW_STATES[ring.state[i]] ?? "new"}","reason":"${FLOW_REASONS[ring.code[i]] ?? "timeout"}","alerted":false}`;
+    const ap = alprotoName(ring.appProto[i]);
+    if (ap !== "") s += `,"app_proto":"${ap}"`;
+    return s + "}";
   }
 }

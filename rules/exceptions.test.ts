@@ -65,4 +65,15 @@ test("threshold.config suppress by_src silences one source; threshold replaces t
   assert.is(rig.alerts.length, 1, "limit 1 per source from threshold.config");
 });
 
+test("ips.detect_only: a drop rule only alerts in prevent mode; ips.mode is read", () => {
+  const policy = loadPolicy(`ips:\n  mode: prevent\n  detect_only: [1001]\n`, "p.yaml");
+  assert.is(policy.ips!.mode, "prevent");
+  const rig = new IpsRig(RULES, { prevent: true });
+  applyExceptions(rig.ips.detector.ruleSet!, policy.ips);
+  attack(rig, "192.168.10.5");
+  assert.equal(rig.alerts.map((a) => [a.sid, a.blocked]), [[1001, false]]);
+  assert.is(rig.droppedCount(), 0);
+  assert.throws(() => loadPolicy(`ips:\n  mode: block\n`, "p.yaml"), /p\.yaml:2:9: "mode" must be prevent or detect/);
+});
+
 test.run();

@@ -51,6 +51,13 @@ function named(rs: RuleSet, gid: number, sid: number): Signature[] {
 /** Applies exceptions and threshold.config entries; returns the entries that name no loaded rule or cannot apply. */
 export function applyExceptions(rs: RuleSet, ips: IpsSpec | null, entries: ThresholdEntry[] = []): RuleProblem[] {
   const problems: RuleProblem[] = [];
+  for (const sid of ips?.detectOnly ?? []) {
+    const sigs = named(rs, 1, sid);
+    if (sigs.length === 0) {
+      problems.push({ pos: { file: "policy", line: 0, col: 0 }, reason: "detect_only for an unknown rule", message: `detect_only ${sid}: no loaded rule has that sid` });
+    }
+    for (const s of sigs) s.detectOnly = true;
+  }
   for (const e of ips?.exceptions ?? []) {
     const sigs = named(rs, e.gid, e.sid);
     if (sigs.length === 0) {

@@ -920,7 +920,7 @@ export class Detector {
     let alert = (!s.noalert && !isPass) || s.forceAlert;
     if (alert && s.detectionFilter !== null) alert = this.threshold(s.detectionFilter, s, p, flow);
     if (alert && s.threshold !== null) alert = this.threshold(s.threshold, s, p, flow);
-    const blocks = this.cfg.prevent && (s.action === ACT_DROP || s.action === ACT_REJECT);
+    const blocks = this.cfg.prevent && !s.detectOnly && (s.action === ACT_DROP || s.action === ACT_REJECT);
     if (blocks) {
       this.drop = true;
       if (s.action === ACT_REJECT) this.reject = true;

@@ -273,6 +273,8 @@ export class Signature {
   /** EVE `alert.metadata` JSON text, precomputed ("" when the rule has none). */
   metadataJson = "";
   noalert = false;
+  /** Only alerts, even in prevent mode (policy `ips.detect_only`). */
+  detectOnly = false;
   /** The rule's text and origin, for messages. */
   text = "";
   where = "";

@@ -127,7 +127,7 @@ const SECTIONS: ReadonlyMap<string, SectionReader> = new Map<string, SectionRead
   ["firewall", readFirewall],
   ["ips", readIps],
 ]);
-const IPS_KEYS = ["exceptions"] as const;
+const IPS_KEYS = ["mode", "detect_only", "exceptions"] as const;
 const EXCEPTION_KEYS = ["sid", "gid", "src", "dst", "port", "reason"] as const;
 const TOP_KEYS = [...SECTIONS.keys()];
 const FIREWALL_KEYS = ["stateful", "rules"] as const;
@@ -197,14 +197,31 @@ const TCP_FLAGS = new Map<string, number>([
 // Sections
 
 /**
- * `ips: { exceptions: [ { sid, gid?, src?, dst?, port?, reason? } ] }`: rules silenced for some traffic
- * (addresses and ports as in firewall rules; `port` matches either side).
+ * `ips: { mode: prevent|detect, detect_only: [sid...], exceptions: [ { sid, gid?, src?, dst?, port?, reason? } ] }`:
+ * whether drop rules block, rules that only alert, and rules silenced for some traffic (addresses and
+ * ports as in firewall rules; `port` matches either side).
  */
 function readIps(node: Node, ck: Checker, spec: PolicySpec): void {
-  spec.ips = { exceptions: [] };
+  spec.ips = { mode: null, detectOnly: [], exceptions: [] };
   if (isNull(node)) return;
-  const f = ck.fields(node, IPS_KEYS, `"ips" (exceptions)`);
+  const f = ck.fields(node, IPS_KEYS, `"ips" (mode, detect_only, exceptions)`);
   if (f === null) return;
+  const mode = f.get("mode");
+  if (mode !== undefined) {
+    const m = ck.text(mode, "a mode");
+    if (m === "prevent" || m === "detect") spec.ips.mode = m;
+    else if (m !== null) ck.add(mode.where, `"mode" must be prevent or detect, got ${JSON.stringify(m)}`);
+  }
+  const only = f.get("detect_only");
+  if (only !== undefined && !isNull(only)) {
+    if (only.kind !== "seq") ck.add(only.where, `"detect_only" must be a list of rule sids`);
+    else {
+      for (const item of only.items) {
+        const sid = ck.int(item, 1, 0xffffffff, "a rule sid");
+        if (sid !== null) spec.ips.detectOnly.push(sid);
+      }
+    }
+  }
   const list = f.get("exceptions");
   if (list === undefined || isNull(list)) return;
   if (list.kind !== "seq") {

@@ -123,6 +123,10 @@ export interface IpsExceptionSpec {
 }
 
 export interface IpsSpec {
+  /** "prevent": drop/reject rules block (inline IPS); "detect": every rule only alerts. null: not said. */
+  mode: "prevent" | "detect" | null;
+  /** Rules (gid 1 sids) that only alert even in prevent mode (a new patch under observation). */
+  detectOnly: number[];
   exceptions: IpsExceptionSpec[];
 }
 
