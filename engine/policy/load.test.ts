@@ -178,7 +178,7 @@ test("wrong types say what was expected and what was found", () => {
   assert.equal(problems("firewall:\n  rules:\n    - just text\n"), ["policy.yaml:3:7: expected a rule (a mapping with name, action, ...), got the text \"just text\""]);
   assert.equal(problems("firewall:\n  stateful:\n    invalid_tcp_flags: yes\n"), ["policy.yaml:3:24: expected true or false, got the text \"yes\""]);
   assert.equal(problems("firewall:\n  stateful: { syn_flood: { sources: 0 } }\n"), ["policy.yaml:2:37: 0 is out of range for a number of sources (1..16777216)"]);
-  assert.equal(problems("- a\n"), ["policy.yaml:1:1: expected the policy to be a mapping (home_net, firewall), got a list"]);
+  assert.equal(problems("- a\n"), ["policy.yaml:1:1: expected the policy to be a mapping (home_net, firewall, ips), got a list"]);
   assert.equal(problems(rule("action: deny", "interface: [eth0, [x]]")), ["policy.yaml:5:25: expected a single entry in this list of interface name patterns, got a list"]);
   assert.equal(problems(rule("action: deny", "src: { port: }")), ["policy.yaml:5:19: expected a list of ports, got an empty value"]);
 });
