@@ -395,7 +395,8 @@ function compileOps(matches: BlockMatch[], vars: Map<string, number>, opts: Comp
   return ops;
 }
 
-function thresholdSpec(t: Threshold): ThresholdSpec {
+/** A rule's or threshold.config's threshold in the engine's form. */
+export function thresholdSpec(t: Threshold): ThresholdSpec {
   const type = t.kind === "limit"
     ? TH_LIMIT
     : t.kind === "threshold"
@@ -415,6 +416,22 @@ function thresholdSpec(t: Threshold): ThresholdSpec {
   const s = new ThresholdSpec(type, track, t.count, t.seconds * 1e6);
   s.uniqueOn = t.uniqueOn === "src_port" ? 1 : t.uniqueOn === "dst_port" ? 2 : 0;
   return s;
+}
+
+/** flowbits / xbits operation names to the engine's codes. */
+function bitOp(op: "set" | "unset" | "toggle" | "isset" | "isnotset"): number {
+  switch (op) {
+    case "set":
+      return BIT_SET;
+    case "unset":
+      return BIT_UNSET;
+    case "toggle":
+      return BIT_TOGGLE;
+    case "isset":
+      return BIT_ISSET;
+    default:
+      return BIT_ISNOTSET;
+  }
 }
 
 /** Interns names to dense ids. */
@@ -624,16 +641,7 @@ function compileOne(
 
   for (const f of r.flowbits) {
     if (f.op === "noalert") continue;
-    const op = f.op === "set"
-      ? BIT_SET
-      : f.op === "unset"
-      ? BIT_UNSET
-      : f.op === "toggle"
-      ? BIT_TOGGLE
-      : f.op === "isset"
-      ? BIT_ISSET
-      : BIT_ISNOTSET;
-    s.flowbits.push(new FlowbitOp(op, Int32Array.from(f.names.map((n) => names.flowbits.id(n))), f.anyOf));
+    s.flowbits.push(new FlowbitOp(bitOp(f.op), Int32Array.from(f.names.map((n) => names.flowbits.id(n))), f.anyOf));
   }
   for (const f of r.flowints) {
     const id = names.flowints.id(f.name);
@@ -668,15 +676,7 @@ function compileOne(
   for (const x of r.xbits) {
     if (x.op === "noalert") continue;
     if (x.track === "tx") throw new CompileError("unsupported keyword: xbits track tx", "xbits with track tx are not supported");
-    const op = x.op === "set"
-      ? BIT_SET
-      : x.op === "unset"
-      ? BIT_UNSET
-      : x.op === "toggle"
-      ? BIT_TOGGLE
-      : x.op === "isset"
-      ? BIT_ISSET
-      : BIT_ISNOTSET;
+    const op = bitOp(x.op);
     const track = x.track === "ip_src" ? 0 : x.track === "ip_dst" ? 1 : 2;
     // Suricata's default expiry for xbits without `expire` is 30 s (host bits)
     s.xbits.push(new XbitOp(op, names.xbits.id(x.name), track, (x.expireSec ?? 30) * 1e6));

@@ -13,7 +13,8 @@
 import type { AddrSet, RuleProblem } from "./ast.ts";
 import type { ThresholdEntry } from "./threshold-config.ts";
 import type { RuleSet } from "../engine/detect/ruleset.ts";
-import { RuleException, type Signature, TH_BOTH, TH_DETECTION_FILTER, TH_LIMIT, TH_THRESHOLD, ThresholdSpec, TRACK_BOTH, TRACK_DST, TRACK_FLOW, TRACK_RULE, TRACK_SRC } from "../engine/detect/signature.ts";
+import { RuleException, type Signature } from "../engine/detect/signature.ts";
+import { thresholdSpec } from "./compile.ts";
 import type { AddressRange, IpsSpec, ListEntry, PortRange } from "../engine/policy/spec.ts";
 
 function fromPolicyAddrs(list: ListEntry<AddressRange>[]): { v4: Uint32Array; v6: Uint32Array } {
@@ -90,19 +91,8 @@ export function applyExceptions(rs: RuleSet, ips: IpsSpec | null, entries: Thres
       }
       for (const s of sigs) add(s, x);
     } else if (t.kind === "threshold" || t.kind === "event_filter") {
-      const th = t.threshold;
-      const type = th.kind === "limit" ? TH_LIMIT : th.kind === "threshold" ? TH_THRESHOLD : th.kind === "both" ? TH_BOTH : TH_DETECTION_FILTER;
-      const track = th.track === "by_src"
-        ? TRACK_SRC
-        : th.track === "by_dst"
-        ? TRACK_DST
-        : th.track === "by_both"
-        ? TRACK_BOTH
-        : th.track === "by_flow"
-        ? TRACK_FLOW
-        : TRACK_RULE;
       // threshold.config overrides the rule's own threshold (Suricata)
-      for (const s of sigs) s.threshold = new ThresholdSpec(type, track, th.count, th.seconds * 1e6);
+      for (const s of sigs) s.threshold = thresholdSpec(t.threshold);
     } else {
       problems.push({ pos: t.pos, reason: "unsupported: rate_filter", message: `rate_filter for ${t.gid}:${t.sid} is not supported (entry ignored)` });
     }
