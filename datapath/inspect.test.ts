@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect, parseInspectArgs, UsageError } from "./inspect.ts";
+import { ether, udpPacket } from "./craft.ts";
+import { pcapBytes } from "./pcap/writer.ts";
 
 const sample = new URL("./samples/branch-office.pcap", import.meta.url).pathname;
 const policy = new URL("./samples/branch-office.yaml", import.meta.url).pathname;
@@ -91,6 +93,77 @@ test("a policy with errors is refused with file:line:col", () => {
   const bad = join(dir, "bad.yaml");
   writeFileSync(bad, "firewall:\n  rules:\n    - name: x\n      action: denny\n");
   assert.throws(() => inspect(parseInspectArgs(["-r", sample, "--policy", bad, "-l", dir])), /bad\.yaml:4:15: .*denny/);
+});
+
+function rulesFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-rules-"));
+  const f = join(dir, "local.rules");
+  writeFileSync(f, text);
+  return f;
+}
+
+/** A capture with one DNS query for example.org (A, IN) and its answer-less reply. */
+function dnsCapture(): string {
+  const q = Uint8Array.from([
+    0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+    7, ...new TextEncoder().encode("example"), 3, ...new TextEncoder().encode("org"), 0, 0, 1, 0, 1,
+  ]);
+  const r = Uint8Array.from(q);
+  r[2] = 0x81;
+  r[3] = 0x80;
+  const frames = [
+    ether(udpPacket({ src: "198.18.0.10", dst: "198.18.0.53", sport: 40000, dport: 53, payload: q })),
+    ether(udpPacket({ src: "198.18.0.53", dst: "198.18.0.10", sport: 53, dport: 40000, payload: r })),
+  ];
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-dns-"));
+  const f = join(dir, "dns.pcap");
+  writeFileSync(f, pcapBytes(1, frames.map((data, i) => ({ data, tsUs: 1_700_000_000_000_000 + i * 1000 }))));
+  return f;
+}
+
+function runOn(capture: string, extra: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-inspect-"));
+  const summary = inspect(parseInspectArgs(["-r", capture, "-l", dir, ...extra]));
+  const records = readFileSync(join(dir, "eve.json"), "utf8").trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+  return { summary, records };
+}
+
+test("-S: IPS alerts are Suricata alert records with alert{}, metadata lists and app_proto", () => {
+  const rules = rulesFile(
+    'alert dns any any -> any any (msg:"DNS query seen"; dns.query; content:"example.org"; classtype:misc-activity; metadata:cve CVE-2099-0001, policy test; sid:7001; rev:2;)\n',
+  );
+  const { records, summary } = runOn(dnsCapture(), ["-S", rules]);
+  const alerts = records.filter((r) => r.event_type === "alert");
+  assert.is(summary.alerts, alerts.length);
+  assert.ok(alerts.length >= 1);
+  const a = alerts[0];
+  assert.equal(
+    [a.alert.action, a.alert.gid, a.alert.signature_id, a.alert.rev, a.alert.signature, a.alert.severity],
+    ["allowed", 1, 7001, 2, "DNS query seen", 3],
+  );
+  assert.is(a.alert.category, "Misc activity");
+  assert.equal(a.alert.metadata, { cve: ["CVE-2099-0001"], policy: ["test"] });
+  assert.is(a.app_proto, "dns");
+  assert.is(a.dest_port, 53);
+  assert.is(a.packet, undefined, "no packet unless asked");
+});
+
+test("--eve-packet: the alert carries its frame in base64", () => {
+  const rules = rulesFile('alert udp any any -> any 53 (msg:"q"; content:"example"; sid:7002;)\n');
+  const { records } = runOn(dnsCapture(), ["-S", rules, "--eve-packet"]);
+  const a = records.find((r) => r.event_type === "alert");
+  assert.ok(a);
+  const frame = Uint8Array.from(atob(a.packet), (c) => c.charCodeAt(0));
+  assert.is(a.packet_info.linktype, 1);
+  assert.is(frame[12] * 256 + frame[13], 0x0800, "an Ethernet frame carrying IPv4");
+  assert.is(frame.length, 14 + 20 + 8 + 29);
+});
+
+test("--strict makes a rule that cannot be loaded fatal, naming file:line:col", () => {
+  const rules = rulesFile('alert udp any any -> any 53 (msg:"ok"; sid:1;)\nalert udp any any -> any 53 (msg:"bad"; htp.uri; sid:2;)\n');
+  assert.throws(() => runOn(dnsCapture(), ["-S", rules, "--strict"]), /local\.rules:2:41: unknown keyword "htp\.uri" \(did you mean "http\.uri"\?\)/);
+  const { records } = runOn(dnsCapture(), ["-S", rules]);
+  assert.ok(records.some((r) => r.event_type === "alert" && r.alert.signature_id === 1), "without --strict the good rule still runs");
 });
 
 test.run();

@@ -42,6 +42,7 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
   --set KEY=VALUE       engine setting, Suricata's names: stream.midstream=true, defrag.policy=linux,
                         defrag.memcap=BYTES, flow.max-flows=N, exception-policy=pass-packet|drop-packet
   --eve-flows           also write one "flow" record per flow
+  --eve-packet          every alert carries its packet (base64 "packet"); rules with "tag" always do
   --simulate-ips        block as an inline IPS would (drop/reject rules) — for IPS rules
   -S FILE               IPS rules file (Suricata syntax); rules that cannot be loaded are listed
                         (file:line:col: reason) and skipped
@@ -81,6 +82,8 @@ export interface InspectOptions {
   thresholdFile: string;
   /** A rule that cannot be loaded is fatal instead of skipped. */
   strict: boolean;
+  /** Every alert carries its packet (EVE `packet`). */
+  evePacket: boolean;
   eveFlows: boolean;
   simulateIps: boolean;
   engine: EngineConfig;
@@ -98,6 +101,7 @@ export function parseInspectArgs(args: string[]): InspectOptions {
     rulesFile: "",
     thresholdFile: "",
     strict: false,
+    evePacket: false,
     eveFlows: false,
     simulateIps: false,
     engine: defaultEngineConfig(),
@@ -138,6 +142,9 @@ export function parseInspectArgs(args: string[]): InspectOptions {
         break;
       case "--strict":
         o.strict = true;
+        break;
+      case "--eve-packet":
+        o.evePacket = true;
         break;
       case "-k": {
         const k = take();
@@ -234,7 +241,8 @@ export function inspect(o: InspectOptions): InspectSummary {
     }
     // prevent mode: --simulate-ips, or the policy's ips.mode (an inline datapath blocks what it drops)
     const prevent = o.simulateIps || (policySpec !== null && policySpec.ips !== null && policySpec.ips.mode === "prevent");
-    const ips = new Ips(engine.flows, engine.ring, { prevent, stateEntries: 1 << 16 }, defaultParsers(), defaultProbes());
+    const capturePackets = o.evePacket || (policySpec !== null && policySpec.ips !== null && policySpec.ips.logPackets);
+    const ips = new Ips(engine.flows, engine.ring, { prevent, stateEntries: 1 << 16, capturePackets }, defaultParsers(), defaultProbes());
     ips.detector.setRuleSet(built.ruleSet);
     engine.setIps(ips);
     eve.addRuleSet(built.ruleSet);

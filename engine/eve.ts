@@ -11,7 +11,7 @@
  * ```
  */
 import { anomalyName, anomalyType } from "./anomaly.ts";
-import { EV_ALERT, EV_ANOMALY, EV_DROP, EV_FIREWALL, EV_FLOW, type EventRing } from "./events.ts";
+import { CAPTURE_BYTES, CAPTURE_SLOTS, EV_ALERT, EV_ANOMALY, EV_DROP, EV_FIREWALL, EV_FLOW, type EventRing } from "./events.ts";
 import type { RuleSet } from "./detect/ruleset.ts";
 import { alprotoName } from "./applayer/proto.ts";
 import type { FirewallRuleSpec } from "./policy/spec.ts";
@@ -226,7 +226,20 @@ export class EveWriter {
     s += "}";
     const ap = alprotoName(ring.appProto[i]);
     if (ap !== "") s += `,"app_proto":"${ap}"`;
+    s += this.packetField(ring, i);
     return s + "}";
+  }
+
+  /** `"packet":"<base64>","packet_info":{"linktype":N}` when the event captured its packet. */
+  private packetField(ring: EventRing, i: number): string {
+    const no = ring.captureNo[i];
+    if (no === 0) return "";
+    const slot = no % CAPTURE_SLOTS;
+    if (ring.captureOwner[slot] !== no) return ""; // overwritten by a later capture before this was drained
+    const base = slot * CAPTURE_BYTES;
+    let bin = "";
+    for (let k = 0; k < ring.captureLen[slot]; k++) bin += String.fromCharCode(ring.captureBytes[base + k]);
+    return `,"packet":"${btoa(bin)}","packet_info":{"linktype":${ring.captureLink[slot]}}`;
   }
 
   /** One line saying why a dropped packet was dropped: the reason, and the firewall rule's name if one decided. */

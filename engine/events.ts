@@ -25,6 +25,9 @@ export const EV_ALERT = 5; // an IPS rule matched
 
 /** Field counts per event that do not fit the scalar arrays. */
 const ADDR_WORDS = 4;
+/** Captured packets (EVE `packet`): how many are kept at once and how many bytes of each. */
+export const CAPTURE_SLOTS = 256;
+export const CAPTURE_BYTES = 2048;
 
 export class EventRing {
   readonly capacity: number;
@@ -90,6 +93,17 @@ export class EventRing {
   readonly application: Uint16Array;
   /** Per-event flags; bit 0: the packet was blocked because of this event (alert with drop). */
   readonly flags: Uint8Array;
+  /**
+   * Packet captures: an event's capture number (0: none) and, per slot, the bytes, their length, link
+   * type and the capture number that owns the slot (a later capture reusing the slot before the event
+   * was drained makes its packet unavailable rather than wrong).
+   */
+  readonly captureNo: Float64Array;
+  readonly captureBytes = new Uint8Array(CAPTURE_SLOTS * CAPTURE_BYTES);
+  readonly captureLen = new Uint16Array(CAPTURE_SLOTS);
+  readonly captureLink = new Uint16Array(CAPTURE_SLOTS);
+  readonly captureOwner = new Float64Array(CAPTURE_SLOTS);
+  private captures = 0;
 
   constructor(capacity: number) {
     if (!(capacity > 0)) throw new RangeError(`event ring capacity must be positive, got ${capacity}`);
@@ -141,6 +155,7 @@ export class EventRing {
     this.endUs = new Float64Array(n);
     this.state = new Uint8Array(n);
     this.appProto = new Uint16Array(n);
+    this.captureNo = new Float64Array(n);
     this.application = new Uint16Array(n);
     this.flags = new Uint8Array(n);
   }
@@ -177,7 +192,24 @@ export class EventRing {
     this.appProto[i] = 0;
     this.application[i] = 0;
     this.tunnelType[i] = 0;
+    this.captureNo[i] = 0;
     return i;
+  }
+
+  /** Keeps a copy of the packet's frame (up to CAPTURE_BYTES) for event `i` (EVE `packet`). */
+  capture(i: number, p: Packet): void {
+    const no = ++this.captures;
+    const slot = no % CAPTURE_SLOTS;
+    const base = slot * CAPTURE_BYTES;
+    const n = p.len < CAPTURE_BYTES ? p.len : CAPTURE_BYTES;
+    const src = p.buf;
+    const off = p.off;
+    const dst = this.captureBytes;
+    for (let k = 0; k < n; k++) dst[base + k] = src[off + k];
+    this.captureLen[slot] = n;
+    this.captureLink[slot] = p.linkType;
+    this.captureOwner[slot] = no;
+    this.captureNo[i] = no;
   }
 
   /**

@@ -86,6 +86,8 @@ export interface DetectConfig {
   prevent: boolean;
   /** Entries in each state table (flowbits/flowints, thresholds, transaction alert memory). */
   stateEntries: number;
+  /** Every alert carries its packet (EVE `packet`); otherwise only alerts of rules with `tag`. */
+  capturePackets?: boolean;
 }
 
 /** Per-flow detection flags. */
@@ -936,6 +938,8 @@ export class Detector {
         this.ring.policyGen[ev] = rs === null ? 0 : rs.generation;
         this.ring.flags[ev] = blocks ? 1 : 0;
         this.ring.appProto[ev] = flow >= 0 ? this.flows.appProto[flow] : 0;
+        // the packet goes with the alert when the rule tags traffic or the policy asks for it
+        if (s.tagPackets > 0 || s.tagSeconds > 0 || s.tagBytes > 0 || this.cfg.capturePackets === true) this.ring.capture(ev, p);
       }
       this.stats.alerts++;
     }

@@ -127,7 +127,7 @@ const SECTIONS: ReadonlyMap<string, SectionReader> = new Map<string, SectionRead
   ["firewall", readFirewall],
   ["ips", readIps],
 ]);
-const IPS_KEYS = ["mode", "detect_only", "exceptions"] as const;
+const IPS_KEYS = ["mode", "detect_only", "log_packets", "exceptions"] as const;
 const EXCEPTION_KEYS = ["sid", "gid", "src", "dst", "port", "reason"] as const;
 const TOP_KEYS = [...SECTIONS.keys()];
 const FIREWALL_KEYS = ["stateful", "rules"] as const;
@@ -202,9 +202,9 @@ const TCP_FLAGS = new Map<string, number>([
  * ports as in firewall rules; `port` matches either side).
  */
 function readIps(node: Node, ck: Checker, spec: PolicySpec): void {
-  spec.ips = { mode: null, detectOnly: [], exceptions: [] };
+  spec.ips = { mode: null, detectOnly: [], logPackets: false, exceptions: [] };
   if (isNull(node)) return;
-  const f = ck.fields(node, IPS_KEYS, `"ips" (mode, detect_only, exceptions)`);
+  const f = ck.fields(node, IPS_KEYS, `"ips" (mode, detect_only, log_packets, exceptions)`);
   if (f === null) return;
   const mode = f.get("mode");
   if (mode !== undefined) {
@@ -212,6 +212,8 @@ function readIps(node: Node, ck: Checker, spec: PolicySpec): void {
     if (m === "prevent" || m === "detect") spec.ips.mode = m;
     else if (m !== null) ck.add(mode.where, `"mode" must be prevent or detect, got ${JSON.stringify(m)}`);
   }
+  const logPackets = f.get("log_packets");
+  if (logPackets !== undefined) spec.ips.logPackets = ck.bool(logPackets) ?? false;
   const only = f.get("detect_only");
   if (only !== undefined && !isNull(only)) {
     if (only.kind !== "seq") ck.add(only.where, `"detect_only" must be a list of rule sids`);

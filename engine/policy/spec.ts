@@ -127,6 +127,8 @@ export interface IpsSpec {
   mode: "prevent" | "detect" | null;
   /** Rules (gid 1 sids) that only alert even in prevent mode (a new patch under observation). */
   detectOnly: number[];
+  /** Every alert carries its packet (EVE `packet`, base64). */
+  logPackets: boolean;
   exceptions: IpsExceptionSpec[];
 }
 
