@@ -19,6 +19,7 @@
  * if (st === INFLATE_DONE) console.log(out.subarray(0, inf.outUsed));
  * ```
  */
+import { SlotPool } from "./slot-pool.ts";
 
 /** All input was consumed and the stream is not finished: call again with more. */
 export const INFLATE_NEED_INPUT = 0;
@@ -1012,5 +1013,14 @@ export class Inflater {
     this.fPos = pos;
     this.fOp = op;
     return status;
+  }
+}
+
+/** Inflaters shared by a parser's flows, handed out by index while a compressed body is received. */
+export class InflaterPool extends SlotPool {
+  readonly items: Inflater[] = [];
+  constructor(n: number) {
+    super(n);
+    for (let i = 0; i < n; i++) this.items.push(new Inflater());
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Assembles text lines (LF-terminated, a CR before the LF dropped) from bytes that arrive in pieces,
  * for the line-based app-layer protocols (SMTP, IMAP, POP3, FTP) and MIME. One `LineReader` per flow
- * direction, made when the parser's pool is built; the line is copied into its fixed buffer.
+ * direction, made when the parser's pool is built; the line is copied into its fixed buffer. Also the
+ * case-insensitive keyword test those protocols' command and reply lines share (`startsWithWord`).
  *
  * A line longer than the buffer is either cut (`truncated` set, the rest up to LF discarded: command
  * lines) or handed out in buffer-sized pieces (`partial` set on all but the last: message bodies).
@@ -21,6 +22,18 @@
  * }
  * ```
  */
+/** `c` with ASCII upper case letters made lower case. */
+export function asciiLower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/** Case-insensitive: does `buf[off, end)` start with ASCII `lit` (given in lower case)? */
+export function startsWithWord(buf: Uint8Array, off: number, end: number, lit: string): boolean {
+  if (end - off < lit.length) return false;
+  for (let i = 0; i < lit.length; i++) if (asciiLower(buf[off + i]) !== lit.charCodeAt(i)) return false;
+  return true;
+}
+
 export class LineReader {
   readonly buf: Uint8Array;
   /** Bytes of the line so far (CR/LF excluded once `ready`). */

@@ -29,6 +29,7 @@
  */
 import { defineAnomaly } from "../anomaly.ts";
 import { Base64State, base64DecodeStream, base64StreamEnd, qpDecodeLine, QpState } from "./base64.ts";
+import { asciiLower } from "./line-reader.ts";
 
 export const A_SMTP_MIME_PARSE_FAILED = defineAnomaly("smtp.mime_parse_failed", "applayer");
 export const A_SMTP_MIME_MALFORMED_MSG = defineAnomaly("smtp.mime_malformed_msg", "applayer");
@@ -64,14 +65,10 @@ const HEADER_CAP = 1024;
 /** RFC 5322 line length limit; longer lines raise `smtp.mime_long_line`. */
 const LONG_LINE = 998;
 
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
-
 /** Case-insensitive: does `buf[off, end)` start with ASCII `lit` (given lower-case)? */
 function startsWithCi(buf: Uint8Array, off: number, end: number, lit: Uint8Array): boolean {
   if (end - off < lit.length) return false;
-  for (let i = 0; i < lit.length; i++) if (lower(buf[off + i]) !== lit[i]) return false;
+  for (let i = 0; i < lit.length; i++) if (asciiLower(buf[off + i]) !== lit[i]) return false;
   return true;
 }
 

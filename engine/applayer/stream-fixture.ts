@@ -1,7 +1,8 @@
 /**
  * Test support for app-layer parser tests (cold path, tests only; it allocates freely): TCP
  * conversations of a capture file put back in order per direction, a recording `AppSink` that copies
- * every inspection's buffers into strings, and a driver feeding a parser whole or byte by byte.
+ * every inspection's buffers into strings, a driver feeding a parser whole or byte by byte, and a
+ * fast-check property feeding line-protocol parsers random lines (`fuzzLines`).
  * Must never be imported by engine code.
  *
  * @example
@@ -13,6 +14,7 @@
  * sink.values(BUF_SMTP_HELO);
  * ```
  */
+import fc from "fast-check";
 import { defaultEngineConfig } from "../config.ts";
 import { Decoder } from "../decode/decoder.ts";
 import { IPPROTO_TCP, Packet, TH_ACK, TH_SYN } from "../packet.ts";
@@ -108,16 +110,7 @@ export class RecordingSink implements AppSink {
   readonly events: number[] = [];
 
   tx(txId: number, dir: number, progress: number): void {
-    const bufs = new Map<number, string[]>();
-    for (let id = 0; id < 64; id++) {
-      if (id >= 57) break;
-      const out: string[] = [];
-      for (let v = this.buffers.first(id); v >= 0; v = this.buffers.next(v)) {
-        const d = this.buffers.data[v];
-        out.push(latin1(d, this.buffers.start[v], this.buffers.len[v]));
-      }
-      if (out.length > 0) bufs.set(id, out);
-    }
+    const bufs = bufferStrings(this.buffers, 57);
     this.inspections.push({ txId, dir, progress, bufs, fields: Array.from(this.buffers.fields) });
   }
 
@@ -136,6 +129,19 @@ export class RecordingSink implements AppSink {
   anyContains(id: number, needle: string): boolean {
     return this.inspections.some((i) => (i.bufs.get(id) ?? []).some((v) => v.includes(needle)));
   }
+}
+
+/** Buffer id → its views' bytes as latin1 strings, for the ids below `count` that hold any view. */
+export function bufferStrings(buffers: InspectBuffers, count: number): Map<number, string[]> {
+  const bufs = new Map<number, string[]>();
+  for (let id = 0; id < count; id++) {
+    const out: string[] = [];
+    for (let v = buffers.first(id); v >= 0; v = buffers.next(v)) {
+      out.push(latin1(buffers.data[v], buffers.start[v], buffers.len[v]));
+    }
+    if (out.length > 0) bufs.set(id, out);
+  }
+  return bufs;
 }
 
 export function latin1(d: Uint8Array, start: number, len: number): string {
@@ -165,7 +171,7 @@ export function feedConversation(parser: AppParser, slot: number, conv: Conversa
 }
 
 /** Feeds `data` in `piece`-byte pieces (0: whole); stops at the first result other than PARSE_OK. */
-export function feedBytes(parser: AppParser, slot: number, dir: number, data: Uint8Array, sink: AppSink, piece: number): number {
+export function feedBytes(parser: AppParser, slot: number, dir: number, data: Uint8Array, sink: AppSink, piece = 0): number {
   const step = piece > 0 ? piece : data.length;
   for (let o = 0; o < data.length; o += step) {
     const n = Math.min(step, data.length - o);
@@ -173,4 +179,28 @@ export function feedBytes(parser: AppParser, slot: number, dir: number, data: Ui
     if (r !== PARSE_OK) return r;
   }
   return PARSE_OK;
+}
+
+/**
+ * Property check: a fresh slot fed any sequence (up to 30) of `alphabet` pieces and random strings,
+ * alternating direction, never throws; `check` (if given) sees every `parse` result.
+ */
+export function fuzzLines(
+  parser: AppParser,
+  sink: AppSink,
+  alphabet: string[],
+  check?: (result: number) => void,
+  runs = 300,
+): void {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...alphabet), fc.string()), { maxLength: 30 }), (parts) => {
+      const slot = parser.open();
+      parts.forEach((s, i) => {
+        const r = parser.parse(slot, i & 1, bytes(s), 0, s.length, sink);
+        if (check !== undefined) check(r);
+      });
+      parser.close(slot);
+    }),
+    { numRuns: runs },
+  );
 }

@@ -28,6 +28,7 @@ import { BUF_DCERPC_STUB_DATA, FIELD_DCERPC_IFACE_VER, FIELD_DCERPC_OPNUM } from
 import type { AppParser, AppSink, Probe } from "../parser.ts";
 import { PARSE_ERROR, PARSE_OK, PROBE_NEED_MORE, TX_REQUEST_DONE, TX_RESPONSE_DONE } from "../parser.ts";
 import { ALPROTO_DCERPC, ALPROTO_UNKNOWN } from "../proto.ts";
+import { SlotPool } from "../slot-pool.ts";
 
 // Tsugi-specific event names (Suricata's DCERPC parser defines none; these follow its naming).
 export const A_DCERPC_MALFORMED = defineAnomaly("dcerpc.malformed_data", "applayer");
@@ -144,14 +145,10 @@ export class DcerpcParser implements AppParser {
   readonly config: DcerpcConfig;
   /** Ports learnt from endpoint-mapper responses (all slots). */
   readonly expected: DcerpcExpectedPorts;
-  /** Slots refused because the pool was full. */
-  exhausted = 0;
   /** PDUs parsed (all slots). */
   pdus = 0;
 
-  private readonly free: Int32Array;
-  private freeCount: number;
-  private readonly inUse: Uint8Array;
+  private readonly pool: SlotPool;
   // PDU gathering, per slot and direction (index slot*2+dir)
   private readonly pdu: Uint8Array;
   private readonly pduHave: Int32Array;
@@ -194,10 +191,7 @@ export class DcerpcParser implements AppParser {
     this.config = c;
     const n = c.slots;
     this.expected = new DcerpcExpectedPorts(c.expectedPorts);
-    this.free = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
-    this.freeCount = n;
-    this.inUse = new Uint8Array(n);
+    this.pool = new SlotPool(n);
     this.pdu = new Uint8Array(n * 2 * c.maxPdu);
     this.pduHave = new Int32Array(n * 2);
     this.pduLen = new Int32Array(n * 2);
@@ -233,26 +227,24 @@ export class DcerpcParser implements AppParser {
       CALLS * 16 + 4 * 6;
   }
 
+  /** Slots refused because the pool was full. */
+  get exhausted(): number {
+    return this.pool.exhausted;
+  }
+
   open(): number {
-    if (this.freeCount === 0) {
-      this.exhausted++;
-      return -1;
-    }
-    const s = this.free[--this.freeCount];
-    this.inUse[s] = 1;
-    this.resetSlot(s);
+    const s = this.pool.take();
+    if (s >= 0) this.resetSlot(s);
     return s;
   }
 
   close(slot: number): void {
-    if (slot < 0 || slot >= this.inUse.length || this.inUse[slot] === 0) return;
-    this.inUse[slot] = 0;
-    this.free[this.freeCount++] = slot;
+    this.pool.give(slot);
   }
 
   /** Slots free in the pool. */
   available(): number {
-    return this.freeCount;
+    return this.pool.available;
   }
 
   /** Library use (SMB pipes): report every transaction of this slot as `txId` (-1: number them per call). */
@@ -283,7 +275,7 @@ export class DcerpcParser implements AppParser {
   }
 
   parse(slot: number, dir: number, buf: Uint8Array, off: number, len: number, sink: AppSink): number {
-    if (slot < 0 || slot >= this.inUse.length || this.inUse[slot] === 0) return PARSE_ERROR;
+    if (!this.pool.isUsed(slot)) return PARSE_ERROR;
     const i = slot * 2 + (dir & 1);
     const maxPdu = this.config.maxPdu;
     const base = i * maxPdu;
@@ -358,7 +350,7 @@ export class DcerpcParser implements AppParser {
   }
 
   gap(slot: number, dir: number, _len: number): number {
-    if (slot < 0 || slot >= this.inUse.length) return PARSE_ERROR;
+    if (slot < 0 || slot >= this.pool.size) return PARSE_ERROR;
     // A lost piece leaves no way to find the next PDU boundary in a byte stream.
     const i = slot * 2 + (dir & 1);
     this.pduHave[i] = 0;

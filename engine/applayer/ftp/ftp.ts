@@ -21,11 +21,11 @@
  */
 import { defineAnomaly } from "../../anomaly.ts";
 import { BUF_FTP_COMMAND } from "../../detect/buffers.ts";
-import { LineReader } from "../line-reader.ts";
+import { asciiLower, LineReader, startsWithWord } from "../line-reader.ts";
 import type { AppParser, AppSink } from "../parser.ts";
 import { DIR_TOSERVER, PARSE_ERROR, PARSE_OK, PARSE_UPGRADE, PROBE_NEED_MORE, TX_REQUEST_LINE } from "../parser.ts";
 import { ALPROTO_FTP, ALPROTO_TLS, ALPROTO_UNKNOWN } from "../proto.ts";
-import { SlotPool } from "../slot-pool.ts";
+import { SlotStates } from "../slot-pool.ts";
 import { FtpExpectations } from "./expectations.ts";
 
 export const A_FTP_REQUEST_TOO_LONG = defineAnomaly("ftp.request_command_too_long", "applayer");
@@ -43,16 +43,6 @@ export interface FtpConfig {
 
 export function defaultFtpConfig(): FtpConfig {
   return { maxFlows: 1024, lineBytes: 1024, maxExpectations: 1024, expectTimeoutUs: 60_000_000 };
-}
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
-
-function isWord(buf: Uint8Array, off: number, end: number, lit: string): boolean {
-  if (end - off < lit.length) return false;
-  for (let i = 0; i < lit.length; i++) if (lower(buf[off + i]) !== lit.charCodeAt(i)) return false;
-  return true;
 }
 
 class FtpSlot {
@@ -144,14 +134,13 @@ export class FtpParser implements AppParser {
   readonly expectations: FtpExpectations;
   /** The time of the bytes being parsed (set by the caller before `parse`); expectations expire from it. */
   nowUs = 0;
-  private readonly pool: SlotPool;
+  private readonly pool: SlotStates<FtpSlot>;
   private readonly slots: FtpSlot[];
 
   constructor(cfg: Partial<FtpConfig> = {}) {
     this.config = { ...defaultFtpConfig(), ...cfg };
-    this.pool = new SlotPool(this.config.maxFlows);
-    this.slots = new Array<FtpSlot>(this.config.maxFlows);
-    for (let i = 0; i < this.config.maxFlows; i++) this.slots[i] = new FtpSlot(this.config);
+    this.pool = new SlotStates(this.config.maxFlows, () => new FtpSlot(this.config));
+    this.slots = this.pool.states;
     this.expectations = new FtpExpectations(this.config.maxExpectations);
   }
 
@@ -165,9 +154,7 @@ export class FtpParser implements AppParser {
   }
 
   open(): number {
-    const s = this.pool.take();
-    if (s >= 0) this.slots[s].reset();
-    return s;
+    return this.pool.open();
   }
 
   close(slot: number): void {
@@ -211,14 +198,14 @@ export class FtpParser implements AppParser {
     b.add(BUF_FTP_COMMAND, line, 0, len);
     sink.tx(st.txId, DIR_TOSERVER, TX_REQUEST_LINE);
     st.txId++;
-    if (isWord(line, 0, len, "port ")) {
+    if (startsWithWord(line, 0, len, "port ")) {
       if (parseSix(line, 5, len)) {
         const a = ((nums[0] << 24) | (nums[1] << 16) | (nums[2] << 8) | nums[3]) >>> 0;
         this.expect(4, a, (nums[4] << 8) | nums[5], false);
       }
-    } else if (isWord(line, 0, len, "eprt ")) {
+    } else if (startsWithWord(line, 0, len, "eprt ")) {
       this.eprt(line, 5, len);
-    } else if (isWord(line, 0, len, "auth tls") || isWord(line, 0, len, "auth ssl")) {
+    } else if (startsWithWord(line, 0, len, "auth tls") || startsWithWord(line, 0, len, "auth ssl")) {
       st.authTlsPending = true;
     }
     return PARSE_OK;
@@ -297,10 +284,10 @@ export function probeFtp(dir: number, buf: Uint8Array, off: number, len: number)
     let prefix = false;
     for (let v = 0; v < FTP_VERBS.length; v++) {
       const w = FTP_VERBS[v];
-      if (isWord(buf, off, end, w)) return ALPROTO_FTP;
+      if (startsWithWord(buf, off, end, w)) return ALPROTO_FTP;
       if (end - off < w.length) {
         let ok = true;
-        for (let i = off; i < end; i++) if (lower(buf[i]) !== w.charCodeAt(i - off)) ok = false;
+        for (let i = off; i < end; i++) if (asciiLower(buf[i]) !== w.charCodeAt(i - off)) ok = false;
         if (ok) prefix = true;
       }
     }
@@ -311,8 +298,8 @@ export function probeFtp(dir: number, buf: Uint8Array, off: number, len: number)
   if (buf[off + 3] !== 0x20 && buf[off + 3] !== 0x2d) return ALPROTO_UNKNOWN;
   for (let i = off + 4; i + 3 <= end; i++) {
     if (buf[i] === 0x0a) break;
-    if (isWord(buf, i, end, "smtp")) return ALPROTO_UNKNOWN;
-    if (isWord(buf, i, end, "ftp")) return ALPROTO_FTP;
+    if (startsWithWord(buf, i, end, "smtp")) return ALPROTO_UNKNOWN;
+    if (startsWithWord(buf, i, end, "ftp")) return ALPROTO_FTP;
   }
   for (let i = off; i < end; i++) if (buf[i] === 0x0a) return ALPROTO_UNKNOWN;
   return PROBE_NEED_MORE;

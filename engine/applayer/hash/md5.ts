@@ -14,6 +14,7 @@
  * h.final(out, 0); // 900150983cd24fb0d6963f7d28e17f72
  * ```
  */
+import { BlockHash, writeLe32 } from "./block-hash.ts";
 
 const S = new Uint8Array([
   7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
@@ -24,88 +25,33 @@ const S = new Uint8Array([
 const K = new Int32Array(64);
 for (let i = 0; i < 64; i++) K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 4294967296) | 0;
 
-export class Md5 {
+export class Md5 extends BlockHash {
   private readonly h = new Int32Array(4);
-  private readonly block = new Uint8Array(64);
   private readonly w = new Int32Array(16);
-  private blockLen = 0;
-  private total = 0;
 
   constructor() {
+    super();
     this.reset();
   }
 
   /** Starts a new digest. */
-  reset(): void {
+  override reset(): void {
     const h = this.h;
     h[0] = 0x67452301;
     h[1] = 0xefcdab89 | 0;
     h[2] = 0x98badcfe | 0;
     h[3] = 0x10325476;
-    this.blockLen = 0;
-    this.total = 0;
-  }
-
-  /** Adds `len` bytes of `buf` from `off`. */
-  update(buf: Uint8Array, off: number, len: number): void {
-    let end = off + len;
-    if (end > buf.length) end = buf.length;
-    if (off < 0) off = 0;
-    const block = this.block;
-    for (let i = off; i < end; i++) {
-      block[this.blockLen++] = buf[i];
-      if (this.blockLen === 64) {
-        this.compress();
-        this.blockLen = 0;
-      }
-    }
-    if (end > off) this.total += end - off;
-  }
-
-  /** Adds one byte. */
-  updateByte(b: number): void {
-    this.block[this.blockLen++] = b;
-    this.total++;
-    if (this.blockLen === 64) {
-      this.compress();
-      this.blockLen = 0;
-    }
+    super.reset();
   }
 
   /** Finishes the digest: 16 bytes at `out[outOff]`. The hasher must be `reset` before reuse. */
   final(out: Uint8Array, outOff: number): void {
-    const total = this.total;
-    const block = this.block;
-    block[this.blockLen++] = 0x80;
-    if (this.blockLen > 56) {
-      while (this.blockLen < 64) block[this.blockLen++] = 0;
-      this.compress();
-      this.blockLen = 0;
-    }
-    while (this.blockLen < 56) block[this.blockLen++] = 0;
-    const lo = (total * 8) >>> 0;
-    const hi = Math.floor(total / 536870912) >>> 0;
-    block[56] = lo;
-    block[57] = lo >>> 8;
-    block[58] = lo >>> 16;
-    block[59] = lo >>> 24;
-    block[60] = hi;
-    block[61] = hi >>> 8;
-    block[62] = hi >>> 16;
-    block[63] = hi >>> 24;
-    this.compress();
-    this.blockLen = 0;
+    this.pad(true);
     const h = this.h;
-    for (let i = 0; i < 4; i++) {
-      const v = h[i];
-      out[outOff + i * 4] = v;
-      out[outOff + i * 4 + 1] = v >>> 8;
-      out[outOff + i * 4 + 2] = v >>> 16;
-      out[outOff + i * 4 + 3] = v >>> 24;
-    }
+    for (let i = 0; i < 4; i++) writeLe32(out, outOff + i * 4, h[i]);
   }
 
-  private compress(): void {
+  protected compress(): void {
     const w = this.w;
     const b8 = this.block;
     for (let i = 0; i < 16; i++) {

@@ -15,65 +15,36 @@
  * h.final(out, 0); // a9993e364706816aba3e25717850c26c9cd0d89d
  * ```
  */
+import { BlockHash, writeBe32 } from "./block-hash.ts";
 
-export class Sha1 {
+export class Sha1 extends BlockHash {
   private readonly h = new Int32Array(5);
-  private readonly block = new Uint8Array(64);
   private readonly w = new Int32Array(80);
-  private blockLen = 0;
-  private total = 0;
 
   constructor() {
+    super();
     this.reset();
   }
 
   /** Starts a new digest. */
-  reset(): void {
+  override reset(): void {
     const h = this.h;
     h[0] = 0x67452301;
     h[1] = 0xefcdab89 | 0;
     h[2] = 0x98badcfe | 0;
     h[3] = 0x10325476;
     h[4] = 0xc3d2e1f0 | 0;
-    this.blockLen = 0;
-    this.total = 0;
-  }
-
-  /** Adds `len` bytes of `buf` from `off`. */
-  update(buf: Uint8Array, off: number, len: number): void {
-    let end = off + len;
-    if (end > buf.length) end = buf.length;
-    if (off < 0) off = 0;
-    const block = this.block;
-    for (let i = off; i < end; i++) {
-      block[this.blockLen++] = buf[i];
-      if (this.blockLen === 64) {
-        this.compress();
-        this.blockLen = 0;
-      }
-    }
-    if (end > off) this.total += end - off;
+    super.reset();
   }
 
   /** Finishes the digest: 20 bytes at `out[outOff]`. The hasher must be `reset` before reuse. */
   final(out: Uint8Array, outOff: number): void {
-    const total = this.total;
-    const block = this.block;
-    block[this.blockLen++] = 0x80;
-    if (this.blockLen > 56) {
-      while (this.blockLen < 64) block[this.blockLen++] = 0;
-      this.compress();
-      this.blockLen = 0;
-    }
-    while (this.blockLen < 56) block[this.blockLen++] = 0;
-    writeLength(block, total);
-    this.compress();
-    this.blockLen = 0;
+    this.pad(false);
     const h = this.h;
     for (let i = 0; i < 5; i++) writeBe32(out, outOff + i * 4, h[i]);
   }
 
-  private compress(): void {
+  protected compress(): void {
     const w = this.w;
     const b8 = this.block;
     for (let i = 0; i < 16; i++) {
@@ -119,18 +90,4 @@ export class Sha1 {
     h[3] = (h[3] + d) | 0;
     h[4] = (h[4] + e) | 0;
   }
-}
-
-/** Writes `v` big-endian at `out[off]`. */
-export function writeBe32(out: Uint8Array, off: number, v: number): void {
-  out[off] = v >>> 24;
-  out[off + 1] = v >>> 16;
-  out[off + 2] = v >>> 8;
-  out[off + 3] = v;
-}
-
-/** The SHA-1/SHA-256 trailer: the message length in bits, big-endian, in bytes 56..63 of `block`. */
-export function writeLength(block: Uint8Array, totalBytes: number): void {
-  writeBe32(block, 56, Math.floor(totalBytes / 536870912) >>> 0);
-  writeBe32(block, 60, (totalBytes * 8) >>> 0);
 }

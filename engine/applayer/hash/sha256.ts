@@ -15,7 +15,7 @@
  * h.final(out, 0); // ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
  * ```
  */
-import { writeBe32, writeLength } from "./sha1.ts";
+import { BlockHash, writeBe32 } from "./block-hash.ts";
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -31,69 +31,29 @@ const IV = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-export class Sha256 {
+export class Sha256 extends BlockHash {
   private readonly h = new Int32Array(8);
-  private readonly block = new Uint8Array(64);
   private readonly w = new Int32Array(64);
-  private blockLen = 0;
-  private total = 0;
 
   constructor() {
+    super();
     this.reset();
   }
 
   /** Starts a new digest. */
-  reset(): void {
+  override reset(): void {
     this.h.set(IV);
-    this.blockLen = 0;
-    this.total = 0;
-  }
-
-  /** Adds `len` bytes of `buf` from `off`. */
-  update(buf: Uint8Array, off: number, len: number): void {
-    let end = off + len;
-    if (end > buf.length) end = buf.length;
-    if (off < 0) off = 0;
-    const block = this.block;
-    for (let i = off; i < end; i++) {
-      block[this.blockLen++] = buf[i];
-      if (this.blockLen === 64) {
-        this.compress();
-        this.blockLen = 0;
-      }
-    }
-    if (end > off) this.total += end - off;
-  }
-
-  /** Adds one byte. */
-  updateByte(b: number): void {
-    this.block[this.blockLen++] = b;
-    this.total++;
-    if (this.blockLen === 64) {
-      this.compress();
-      this.blockLen = 0;
-    }
+    super.reset();
   }
 
   /** Finishes the digest: 32 bytes at `out[outOff]`. The hasher must be `reset` before reuse. */
   final(out: Uint8Array, outOff: number): void {
-    const total = this.total;
-    const block = this.block;
-    block[this.blockLen++] = 0x80;
-    if (this.blockLen > 56) {
-      while (this.blockLen < 64) block[this.blockLen++] = 0;
-      this.compress();
-      this.blockLen = 0;
-    }
-    while (this.blockLen < 56) block[this.blockLen++] = 0;
-    writeLength(block, total);
-    this.compress();
-    this.blockLen = 0;
+    this.pad(false);
     const h = this.h;
     for (let i = 0; i < 8; i++) writeBe32(out, outOff + i * 4, h[i]);
   }
 
-  private compress(): void {
+  protected compress(): void {
     const w = this.w;
     const b8 = this.block;
     for (let i = 0; i < 16; i++) {

@@ -74,7 +74,8 @@ import {
   TX_RESPONSE_LINE,
 } from "../parser.ts";
 import { ALPROTO_HTTP1, ALPROTO_HTTP2, ALPROTO_UNKNOWN } from "../proto.ts";
-import { FORMAT_AUTO, FORMAT_GZIP, INFLATE_DONE, INFLATE_NEED_INPUT, INFLATE_OUTPUT_FULL, Inflater } from "../inflate.ts";
+import { SlotPool } from "../slot-pool.ts";
+import { FORMAT_AUTO, FORMAT_GZIP, INFLATE_DONE, INFLATE_NEED_INPUT, INFLATE_OUTPUT_FULL, InflaterPool } from "../inflate.ts";
 import { type Http1Config, resolveHttp1Config } from "./config.ts";
 import {
   A_HTTP_100_CONTINUE_ALREADY_SEEN,
@@ -172,7 +173,6 @@ class Half {
 }
 
 class Flow {
-  inUse = false;
   readonly req: Half;
   readonly resp: Half;
   readonly txs: Tx[];
@@ -186,27 +186,6 @@ class Flow {
     this.txs = [];
     for (let i = 0; i < cfg.maxTxPerFlow; i++) this.txs.push(new Tx(cfg.maxHeaderBytes));
     this.respHead = new HttpHead(cfg.maxHeaderBytes);
-  }
-}
-
-/** Shared inflaters handed to flows while a compressed body is received. */
-export class InflaterPool {
-  readonly items: Inflater[] = [];
-  private readonly free: Int32Array;
-  private top = 0;
-  constructor(n: number) {
-    this.free = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      this.items.push(new Inflater());
-      this.free[this.top++] = n - 1 - i;
-    }
-  }
-  /** An inflater index, or -1 when all are in use. */
-  take(): number {
-    return this.top > 0 ? this.free[--this.top] : -1;
-  }
-  give(i: number): void {
-    this.free[this.top++] = i;
   }
 }
 
@@ -240,14 +219,12 @@ export class Http1Parser implements AppParser {
   /** After PARSE_UPGRADE: offset in the `buf` of that call where the new protocol's bytes begin. */
   upgradeAt = 0;
   readonly config: Http1Config;
-  /** Counters: `open` found no free slot; pipelined requests beyond maxTxPerFlow; no inflater free. */
-  poolExhausted = 0;
+  /** Counters: pipelined requests beyond maxTxPerFlow; no inflater free (`poolExhausted`: no free slot). */
   txOverflow = 0;
   inflaterExhausted = 0;
 
   private readonly flows: Flow[] = [];
-  private readonly freeSlots: Int32Array;
-  private freeTop = 0;
+  private readonly pool: SlotPool;
   private readonly inflaters: InflaterPool;
   private readonly uri = new UriNormalizer();
   private readonly reqView: HeadView;
@@ -262,24 +239,22 @@ export class Http1Parser implements AppParser {
   constructor(config: Partial<Http1Config> = {}) {
     const cfg = resolveHttp1Config(config);
     this.config = cfg;
-    this.freeSlots = new Int32Array(cfg.maxStates);
-    for (let i = 0; i < cfg.maxStates; i++) {
-      this.flows.push(new Flow(cfg));
-      this.freeSlots[this.freeTop++] = cfg.maxStates - 1 - i;
-    }
+    this.pool = new SlotPool(cfg.maxStates);
+    for (let i = 0; i < cfg.maxStates; i++) this.flows.push(new Flow(cfg));
     this.inflaters = new InflaterPool(cfg.maxInflaters);
     this.reqView = new HeadView(cfg.maxHeaderBytes, cfg.maxHeaders);
     this.respView = new HeadView(cfg.maxHeaderBytes, cfg.maxHeaders);
   }
 
+  /** `open` calls that found no free slot. */
+  get poolExhausted(): number {
+    return this.pool.exhausted;
+  }
+
   open(): number {
-    if (this.freeTop === 0) {
-      this.poolExhausted++;
-      return -1;
-    }
-    const slot = this.freeSlots[--this.freeTop];
+    const slot = this.pool.take();
+    if (slot < 0) return -1;
     const f = this.flows[slot];
-    f.inUse = true;
     f.txNext = 0;
     f.respTx = 0;
     f.respHeadTx = -1;
@@ -293,24 +268,22 @@ export class Http1Parser implements AppParser {
   }
 
   close(slot: number): void {
-    if (slot < 0 || slot >= this.flows.length) return;
+    if (!this.pool.isUsed(slot)) return;
     const f = this.flows[slot];
-    if (!f.inUse) return;
-    f.inUse = false;
     this.releaseInflater(f.req);
     this.releaseInflater(f.resp);
     if (this.reqViewSlot === slot) this.reqViewSlot = -1;
     if (this.respViewSlot === slot) this.respViewSlot = -1;
-    this.freeSlots[this.freeTop++] = slot;
+    this.pool.give(slot);
   }
 
   /** Flows currently open. */
   get openCount(): number {
-    return this.flows.length - this.freeTop;
+    return this.pool.inUse;
   }
 
   parse(slot: number, dir: number, buf: Uint8Array, off: number, len: number, sink: AppSink): number {
-    if (slot < 0 || slot >= this.flows.length || !this.flows[slot].inUse) return PARSE_ERROR;
+    if (!this.pool.isUsed(slot)) return PARSE_ERROR;
     const f = this.flows[slot];
     const h = dir === DIR_TOSERVER ? f.req : f.resp;
     if (h.state === ST_TUNNEL) return PARSE_UPGRADE;
@@ -326,7 +299,7 @@ export class Http1Parser implements AppParser {
   }
 
   gap(slot: number, dir: number, len: number): number {
-    if (slot < 0 || slot >= this.flows.length || !this.flows[slot].inUse) return PARSE_ERROR;
+    if (!this.pool.isUsed(slot)) return PARSE_ERROR;
     const f = this.flows[slot];
     const h = dir === DIR_TOSERVER ? f.req : f.resp;
     if (h.state === ST_BODY && h.bodyMode === BODY_CLOSE) {
@@ -344,7 +317,7 @@ export class Http1Parser implements AppParser {
   }
 
   eof(slot: number, dir: number, sink: AppSink): void {
-    if (slot < 0 || slot >= this.flows.length || !this.flows[slot].inUse) return;
+    if (!this.pool.isUsed(slot)) return;
     const f = this.flows[slot];
     const h = dir === DIR_TOSERVER ? f.req : f.resp;
     if (h.state === ST_HEAD) {

@@ -54,7 +54,7 @@ import {
   FIELD_HTTP_STATUS,
 } from "../../detect/buffers.ts";
 import { UriNormalizer } from "../http1/uri.ts";
-import { FORMAT_AUTO, INFLATE_DONE, INFLATE_OUTPUT_FULL, Inflater } from "../inflate.ts";
+import { FORMAT_AUTO, INFLATE_DONE, INFLATE_OUTPUT_FULL, InflaterPool } from "../inflate.ts";
 import type { AppParser, AppSink } from "../parser.ts";
 import {
   DIR_TOCLIENT,
@@ -72,7 +72,7 @@ import {
   TX_RESPONSE_LINE,
 } from "../parser.ts";
 import { ALPROTO_HTTP2, ALPROTO_UNKNOWN } from "../proto.ts";
-import { SlotPool } from "../slot-pool.ts";
+import { SlotStates } from "../slot-pool.ts";
 import {
   A_HTTP2_DATA_STREAM_ZERO,
   A_HTTP2_FAILED_DECOMPRESSION,
@@ -525,10 +525,9 @@ export class Http2Parser implements AppParser {
   /** HTTP/2 never switches protocol. */
   upgradeAt = 0;
   readonly config: Http2Config;
-  private readonly pool: SlotPool;
+  private readonly pool: SlotStates<H2Slot>;
   private readonly slots: H2Slot[];
-  private readonly inflaterPool: SlotPool;
-  private readonly inflaters: Inflater[];
+  private readonly inflaterPool: InflaterPool;
   /** Header lines dropped because a stream's header space was full (over all flows). */
   get headerOverflow(): number {
     let n = 0;
@@ -539,12 +538,9 @@ export class Http2Parser implements AppParser {
   constructor(cfg: Partial<Http2Config> = {}) {
     this.config = { ...defaultHttp2Config(), ...cfg };
     const norm = new UriNormalizer();
-    this.pool = new SlotPool(this.config.maxFlows);
-    this.slots = new Array<H2Slot>(this.config.maxFlows);
-    for (let i = 0; i < this.config.maxFlows; i++) this.slots[i] = new H2Slot(this.config, norm);
-    this.inflaterPool = new SlotPool(this.config.inflaters);
-    this.inflaters = new Array<Inflater>(this.config.inflaters);
-    for (let i = 0; i < this.config.inflaters; i++) this.inflaters[i] = new Inflater();
+    this.pool = new SlotStates(this.config.maxFlows, () => new H2Slot(this.config, norm));
+    this.slots = this.pool.states;
+    this.inflaterPool = new InflaterPool(this.config.inflaters);
   }
 
   /** Bytes of state one flow slot holds (all slots are made at construction; inflaters are shared). */
@@ -557,9 +553,7 @@ export class Http2Parser implements AppParser {
   }
 
   open(): number {
-    const s = this.pool.take();
-    if (s >= 0) this.slots[s].reset();
-    return s;
+    return this.pool.open();
   }
 
   /**
@@ -899,13 +893,13 @@ export class Http2Parser implements AppParser {
       const s = st.find(D.sid);
       if (s >= 0 && st.gzip[s * 2 + d] === 1) {
         D.infl = this.inflaterPool.take();
-        if (D.infl >= 0) this.inflaters[D.infl].reset(FORMAT_AUTO);
+        if (D.infl >= 0) this.inflaterPool.items[D.infl].reset(FORMAT_AUTO);
       }
     }
     const room = D.body.length - D.bodyLen;
     if (room <= 0) return;
     if (D.infl >= 0 && !D.inflFailed) {
-      const inf = this.inflaters[D.infl];
+      const inf = this.inflaterPool.items[D.infl];
       const r = inf.inflate(buf, off, n, D.body, D.bodyLen, room);
       if (r < 0) {
         D.inflFailed = true;

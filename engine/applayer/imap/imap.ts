@@ -17,11 +17,11 @@
  * ```
  */
 import { defineAnomaly } from "../../anomaly.ts";
-import { LineReader } from "../line-reader.ts";
+import { LineReader, startsWithWord } from "../line-reader.ts";
 import type { AppParser, AppSink } from "../parser.ts";
 import { DIR_TOSERVER, PARSE_ERROR, PARSE_OK, PARSE_UPGRADE, PROBE_NEED_MORE } from "../parser.ts";
 import { ALPROTO_IMAP, ALPROTO_TLS, ALPROTO_UNKNOWN } from "../proto.ts";
-import { SlotPool } from "../slot-pool.ts";
+import { SlotStates } from "../slot-pool.ts";
 
 export const A_IMAP_LINE_TOO_LONG = defineAnomaly("imap.line_too_long", "applayer");
 
@@ -33,16 +33,6 @@ export interface ImapConfig {
 
 export function defaultImapConfig(): ImapConfig {
   return { maxFlows: 1024, lineBytes: 512 };
-}
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
-
-function isWord(buf: Uint8Array, off: number, end: number, lit: string): boolean {
-  if (end - off < lit.length) return false;
-  for (let i = 0; i < lit.length; i++) if (lower(buf[off + i]) !== lit.charCodeAt(i)) return false;
-  return true;
 }
 
 /** The literal length a line announces at its end ("{123}" or "{123+}"), or -1. */
@@ -90,14 +80,13 @@ export class ImapParser implements AppParser {
   /** With PARSE_UPGRADE: where in that call's `buf` the TLS bytes begin (after the reply that accepted it). */
   upgradeAt = 0;
   readonly config: ImapConfig;
-  private readonly pool: SlotPool;
+  private readonly pool: SlotStates<ImapSlot>;
   private readonly slots: ImapSlot[];
 
   constructor(cfg: Partial<ImapConfig> = {}) {
     this.config = { ...defaultImapConfig(), ...cfg };
-    this.pool = new SlotPool(this.config.maxFlows);
-    this.slots = new Array<ImapSlot>(this.config.maxFlows);
-    for (let i = 0; i < this.config.maxFlows; i++) this.slots[i] = new ImapSlot(this.config);
+    this.pool = new SlotStates(this.config.maxFlows, () => new ImapSlot(this.config));
+    this.slots = this.pool.states;
   }
 
   get bytesPerFlow(): number {
@@ -114,9 +103,7 @@ export class ImapParser implements AppParser {
   }
 
   open(): number {
-    const s = this.pool.take();
-    if (s >= 0) this.slots[s].reset();
-    return s;
+    return this.pool.open();
   }
 
   close(slot: number): void {
@@ -169,7 +156,7 @@ export class ImapParser implements AppParser {
     while (t < len && line[t] !== 0x20) t++;
     if (t === 0 || t >= len) return PARSE_OK;
     st.commands++;
-    if (isWord(line, t + 1, len, "starttls") && t <= st.tag.length) {
+    if (startsWithWord(line, t + 1, len, "starttls") && t <= st.tag.length) {
       for (let i = 0; i < t; i++) st.tag[i] = line[i];
       st.tagLen = t;
     }
@@ -181,7 +168,7 @@ export class ImapParser implements AppParser {
     if (t === 0 || len <= t || line[t] !== 0x20) return PARSE_OK;
     for (let i = 0; i < t; i++) if (line[i] !== st.tag[i]) return PARSE_OK;
     st.tagLen = 0;
-    if (isWord(line, t + 1, len, "ok")) {
+    if (startsWithWord(line, t + 1, len, "ok")) {
       this.upgradeTo = ALPROTO_TLS;
       return PARSE_UPGRADE;
     }
@@ -196,8 +183,8 @@ export function probeImap(dir: number, buf: Uint8Array, off: number, len: number
   const end = off + len > buf.length ? buf.length : off + len;
   if (dir !== DIR_TOSERVER) {
     if (end - off < 4) return end - off > 0 && buf[off] !== 0x2a ? ALPROTO_UNKNOWN : PROBE_NEED_MORE;
-    if (isWord(buf, off, end, "* ok") || isWord(buf, off, end, "* preauth")) return ALPROTO_IMAP;
-    if (end - off < 9 && isWord(buf, off, end, "* p")) return PROBE_NEED_MORE;
+    if (startsWithWord(buf, off, end, "* ok") || startsWithWord(buf, off, end, "* preauth")) return ALPROTO_IMAP;
+    if (end - off < 9 && startsWithWord(buf, off, end, "* p")) return PROBE_NEED_MORE;
     return ALPROTO_UNKNOWN;
   }
   // tag: 1..32 non-space printable characters, then a command
@@ -205,7 +192,7 @@ export function probeImap(dir: number, buf: Uint8Array, off: number, len: number
   while (t < end && t - off < 33 && buf[t] > 0x20 && buf[t] < 0x7f && buf[t] !== 0x7b) t++;
   if (t === end) return t - off < 33 ? PROBE_NEED_MORE : ALPROTO_UNKNOWN;
   if (t === off || buf[t] !== 0x20) return ALPROTO_UNKNOWN;
-  for (let c = 0; c < IMAP_CMDS.length; c++) if (isWord(buf, t + 1, end, IMAP_CMDS[c])) return ALPROTO_IMAP;
+  for (let c = 0; c < IMAP_CMDS.length; c++) if (startsWithWord(buf, t + 1, end, IMAP_CMDS[c])) return ALPROTO_IMAP;
   for (let i = t; i < end; i++) if (buf[i] === 0x0a) return ALPROTO_UNKNOWN;
   return end - t < 14 ? PROBE_NEED_MORE : ALPROTO_UNKNOWN;
 }

@@ -18,11 +18,11 @@
  * ```
  */
 import { defineAnomaly } from "../../anomaly.ts";
-import { LineReader } from "../line-reader.ts";
+import { asciiLower, LineReader, startsWithWord } from "../line-reader.ts";
 import type { AppParser, AppSink } from "../parser.ts";
 import { DIR_TOSERVER, PARSE_ERROR, PARSE_OK, PARSE_UPGRADE, PROBE_NEED_MORE } from "../parser.ts";
 import { ALPROTO_POP3, ALPROTO_TLS, ALPROTO_UNKNOWN } from "../proto.ts";
-import { SlotPool } from "../slot-pool.ts";
+import { SlotStates } from "../slot-pool.ts";
 
 export const A_POP3_REQUEST_TOO_LONG = defineAnomaly("pop3.request_too_long", "applayer");
 export const A_POP3_RESPONSE_TOO_LONG = defineAnomaly("pop3.response_too_long", "applayer");
@@ -35,16 +35,6 @@ export interface Pop3Config {
 
 export function defaultPop3Config(): Pop3Config {
   return { maxFlows: 1024, lineBytes: 512 };
-}
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
-
-function isWord(buf: Uint8Array, off: number, end: number, lit: string): boolean {
-  if (end - off < lit.length) return false;
-  for (let i = 0; i < lit.length; i++) if (lower(buf[off + i]) !== lit.charCodeAt(i)) return false;
-  return true;
 }
 
 const K_SINGLE = 0;
@@ -85,14 +75,13 @@ export class Pop3Parser implements AppParser {
   /** With PARSE_UPGRADE: where in that call's `buf` the TLS bytes begin (after the reply that accepted it). */
   upgradeAt = 0;
   readonly config: Pop3Config;
-  private readonly pool: SlotPool;
+  private readonly pool: SlotStates<Pop3Slot>;
   private readonly slots: Pop3Slot[];
 
   constructor(cfg: Partial<Pop3Config> = {}) {
     this.config = { ...defaultPop3Config(), ...cfg };
-    this.pool = new SlotPool(this.config.maxFlows);
-    this.slots = new Array<Pop3Slot>(this.config.maxFlows);
-    for (let i = 0; i < this.config.maxFlows; i++) this.slots[i] = new Pop3Slot(this.config);
+    this.pool = new SlotStates(this.config.maxFlows, () => new Pop3Slot(this.config));
+    this.slots = this.pool.states;
   }
 
   get bytesPerFlow(): number {
@@ -108,9 +97,7 @@ export class Pop3Parser implements AppParser {
   }
 
   open(): number {
-    const s = this.pool.take();
-    if (s >= 0) this.slots[s].reset();
-    return s;
+    return this.pool.open();
   }
 
   close(slot: number): void {
@@ -159,7 +146,7 @@ export class Pop3Parser implements AppParser {
     let kind = -1;
     for (let k = 0; k < KNOWN.length; k++) {
       const w = KNOWN[k];
-      if (w.length === v && isWord(line, 0, len, w)) {
+      if (w.length === v && startsWithWord(line, 0, len, w)) {
         if (w === "stls") kind = K_STLS;
         else if (w === "auth") kind = v < len ? K_AUTH : K_MULTI;
         else if (w === "retr" || w === "top" || w === "capa") kind = K_MULTI;
@@ -186,7 +173,7 @@ export class Pop3Parser implements AppParser {
       if (len === 1 && line[0] === 0x2e) st.inMulti = false;
       return PARSE_OK;
     }
-    const ok = len >= 3 && line[0] === 0x2b && lower(line[1]) === 0x6f && lower(line[2]) === 0x6b;
+    const ok = len >= 3 && line[0] === 0x2b && asciiLower(line[1]) === 0x6f && asciiLower(line[2]) === 0x6b;
     if (!st.greeted) {
       st.greeted = true;
       if (st.count === 0) return PARSE_OK;
@@ -218,16 +205,19 @@ export function probePop3(dir: number, buf: Uint8Array, off: number, len: number
   const n = end - off;
   if (dir !== DIR_TOSERVER) {
     if (n < 3) return n > 0 && buf[off] !== 0x2b ? ALPROTO_UNKNOWN : PROBE_NEED_MORE;
-    return buf[off] === 0x2b && lower(buf[off + 1]) === 0x6f && lower(buf[off + 2]) === 0x6b ? ALPROTO_POP3 : ALPROTO_UNKNOWN;
+    return buf[off] === 0x2b && asciiLower(buf[off + 1]) === 0x6f && asciiLower(buf[off + 2]) === 0x6b ? ALPROTO_POP3 : ALPROTO_UNKNOWN;
   }
   if (n < 4) {
     for (let w = 0; w < PROBE_VERBS.length; w++) {
       let ok = true;
-      for (let i = 0; i < n; i++) if (lower(buf[off + i]) !== PROBE_VERBS[w].charCodeAt(i)) ok = false;
+      for (let i = 0; i < n; i++) if (asciiLower(buf[off + i]) !== PROBE_VERBS[w].charCodeAt(i)) ok = false;
       if (ok) return PROBE_NEED_MORE;
     }
     return ALPROTO_UNKNOWN;
   }
-  if (isWord(buf, off, end, "capa") || isWord(buf, off, end, "stls") || isWord(buf, off, end, "apop ")) return ALPROTO_POP3;
+  if (
+    startsWithWord(buf, off, end, "capa") || startsWithWord(buf, off, end, "stls") ||
+    startsWithWord(buf, off, end, "apop ")
+  ) return ALPROTO_POP3;
   return ALPROTO_UNKNOWN;
 }

@@ -32,6 +32,7 @@ import {
   TX_RESPONSE_DONE,
 } from "../parser.ts";
 import { ALPROTO_RDP, ALPROTO_UNKNOWN } from "../proto.ts";
+import { SlotPool } from "../slot-pool.ts";
 
 // Tsugi's own (Suricata's RDP parser defines no events).
 export const A_RDP_MALFORMED = defineAnomaly("rdp.malformed_data", "applayer");
@@ -83,7 +84,6 @@ export class RdpParser implements AppParser {
   upgradeTo = 0;
   upgradeAt = 0;
   readonly config: RdpConfig;
-  exhausted = 0;
   /** Per slot: RDP_NEG_REQ requestedProtocols (-1 absent), RDP_NEG_RSP selectedProtocol (-1 absent). */
   readonly requestedProtocols: Int32Array;
   readonly selectedProtocol: Int32Array;
@@ -95,9 +95,7 @@ export class RdpParser implements AppParser {
   readonly channels: Uint8Array;
   readonly channelLen: Uint8Array;
 
-  private readonly free: Int32Array;
-  private freeCount: number;
-  private readonly inUse: Uint8Array;
+  private readonly pool: SlotPool;
   private readonly state: Uint8Array; // per slot*2+dir
   private readonly pdu: Uint8Array;
   private readonly have: Int32Array;
@@ -113,10 +111,7 @@ export class RdpParser implements AppParser {
     }
     this.config = c;
     const n = c.slots;
-    this.free = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
-    this.freeCount = n;
-    this.inUse = new Uint8Array(n);
+    this.pool = new SlotPool(n);
     this.state = new Uint8Array(n * 2);
     this.pdu = new Uint8Array(n * 2 * c.maxPdu);
     this.have = new Int32Array(n * 2);
@@ -139,13 +134,14 @@ export class RdpParser implements AppParser {
     return 2 * (1 + c.maxPdu + 12) + c.maxCookie + 4 + 4 * 4 + 4 + c.maxChannels * 9 + 1;
   }
 
+  /** `open` calls that found the pool exhausted. */
+  get exhausted(): number {
+    return this.pool.exhausted;
+  }
+
   open(): number {
-    if (this.freeCount === 0) {
-      this.exhausted++;
-      return -1;
-    }
-    const s = this.free[--this.freeCount];
-    this.inUse[s] = 1;
+    const s = this.pool.take();
+    if (s < 0) return -1;
     for (let d = 0; d < 2; d++) {
       this.state[s * 2 + d] = ST_X224;
       this.have[s * 2 + d] = 0;
@@ -162,17 +158,15 @@ export class RdpParser implements AppParser {
   }
 
   close(slot: number): void {
-    if (slot < 0 || slot >= this.inUse.length || this.inUse[slot] === 0) return;
-    this.inUse[slot] = 0;
-    this.free[this.freeCount++] = slot;
+    this.pool.give(slot);
   }
 
   available(): number {
-    return this.freeCount;
+    return this.pool.available;
   }
 
   parse(slot: number, dir: number, buf: Uint8Array, off: number, len: number, sink: AppSink): number {
-    if (slot < 0 || slot >= this.inUse.length || this.inUse[slot] === 0) return PARSE_ERROR;
+    if (!this.pool.isUsed(slot)) return PARSE_ERROR;
     dir &= 1;
     const i = slot * 2 + dir;
     const max = this.config.maxPdu;
@@ -228,7 +222,7 @@ export class RdpParser implements AppParser {
   }
 
   gap(slot: number, dir: number, _len: number): number {
-    if (slot < 0 || slot >= this.inUse.length) return PARSE_ERROR;
+    if (slot < 0 || slot >= this.pool.size) return PARSE_ERROR;
     this.state[slot * 2 + (dir & 1)] = ST_DONE;
     return PARSE_OK;
   }

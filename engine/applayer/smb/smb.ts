@@ -37,6 +37,7 @@ import {
   TX_RESPONSE_DONE,
 } from "../parser.ts";
 import { ALPROTO_DCERPC, ALPROTO_SMB, ALPROTO_UNKNOWN } from "../proto.ts";
+import { SlotPool } from "../slot-pool.ts";
 import { copyAsciiz, utf16leToUtf8 } from "./utf16.ts";
 
 // Suricata's SMB event names (rust/src/smb/events.rs) …
@@ -190,8 +191,6 @@ export class SmbParser implements AppParser {
   readonly config: SmbConfig;
   /** Named-pipe DCERPC (one slot per open pipe that carried data). */
   readonly dcerpc: DcerpcParser;
-  /** Slots refused because the pool was full. */
-  exhausted = 0;
   /** Pipes whose DCERPC could not be tracked (DCERPC pool full). */
   pipesUntracked = 0;
   /** SMB3 encrypted (transform) messages seen, all flows. */
@@ -203,9 +202,7 @@ export class SmbParser implements AppParser {
   /** Per slot × COMP_FIELDS: the last compression transform header. */
   readonly compression: Uint32Array;
 
-  private readonly free: Int32Array;
-  private freeCount: number;
-  private readonly inUse: Uint8Array;
+  private readonly pool: SlotPool;
   // framing per slot*2+dir
   private readonly hdr: Uint8Array;
   private readonly hdrHave: Int32Array;
@@ -268,10 +265,7 @@ export class SmbParser implements AppParser {
     this.dialect = new Uint16Array(n);
     this.trans = new Uint32Array(n * TRANS_FIELDS);
     this.compression = new Uint32Array(n * COMP_FIELDS);
-    this.free = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
-    this.freeCount = n;
-    this.inUse = new Uint8Array(n);
+    this.pool = new SlotPool(n);
     this.hdr = new Uint8Array(n * 2 * 4);
     this.hdrHave = new Int32Array(n * 2);
     this.recLen = new Int32Array(n * 2);
@@ -330,14 +324,14 @@ export class SmbParser implements AppParser {
       c.maxTx * (1 + 4 + 4 + 4 + 4 + 4 + 4 + 8 + 1 + c.maxName + 4 + 4 + 4 + 4 + 4);
   }
 
+  /** Slots refused because the pool was full. */
+  get exhausted(): number {
+    return this.pool.exhausted;
+  }
+
   open(): number {
-    if (this.freeCount === 0) {
-      this.exhausted++;
-      return -1;
-    }
-    const s = this.free[--this.freeCount];
-    this.inUse[s] = 1;
-    this.resetSlot(s);
+    const s = this.pool.take();
+    if (s >= 0) this.resetSlot(s);
     return s;
   }
 
@@ -345,17 +339,16 @@ export class SmbParser implements AppParser {
     if (!this.valid(slot)) return;
     const c = this.config;
     for (let i = slot * c.maxFiles; i < (slot + 1) * c.maxFiles; i++) this.dropFile(i);
-    this.inUse[slot] = 0;
-    this.free[this.freeCount++] = slot;
+    this.pool.give(slot);
   }
 
   /** Slots free in the pool. */
   available(): number {
-    return this.freeCount;
+    return this.pool.available;
   }
 
   private valid(slot: number): boolean {
-    return slot >= 0 && slot < this.inUse.length && this.inUse[slot] === 1;
+    return this.pool.isUsed(slot);
   }
 
   private resetSlot(s: number): void {

@@ -12,7 +12,8 @@
  * ```
  */
 import { BUF_COUNT, InspectBuffers } from "../../detect/buffers.ts";
-import type { AppParser, AppSink } from "../parser.ts";
+import type { AppSink } from "../parser.ts";
+import { bufferStrings } from "../stream-fixture.ts";
 import { PT_BIND, PT_BIND_ACK, PT_REQUEST, PT_RESPONSE } from "../dcerpc/dcerpc.ts";
 
 export interface Seen {
@@ -29,17 +30,7 @@ export class Rec implements AppSink {
   readonly seen: Seen[] = [];
   readonly events: number[] = [];
   tx(txId: number, dir: number, progress: number): void {
-    const bufs = new Map<number, string[]>();
-    for (let id = 0; id < BUF_COUNT; id++) {
-      const out: string[] = [];
-      for (let v = this.buffers.first(id); v >= 0; v = this.buffers.next(v)) {
-        const d = this.buffers.data[v];
-        let s = "";
-        for (let i = 0; i < this.buffers.len[v]; i++) s += String.fromCharCode(d[this.buffers.start[v] + i]);
-        out.push(s);
-      }
-      if (out.length > 0) bufs.set(id, out);
-    }
+    const bufs = bufferStrings(this.buffers, BUF_COUNT);
     const iface = this.buffers.ifaceSet ? Array.from(this.buffers.iface, (x) => x.toString(16).padStart(2, "0")).join("") : "";
     this.seen.push({ txId, dir, progress, bufs, fields: Array.from(this.buffers.fields), iface });
   }
@@ -59,16 +50,8 @@ export class Rec implements AppSink {
   }
 }
 
-/** Feeds `data` in `piece`-byte pieces (0: whole); returns the last result. */
-export function feed(p: AppParser, slot: number, dir: number, data: Uint8Array, sink: AppSink, piece = 0): number {
-  const step = piece > 0 ? piece : data.length;
-  let r = 0;
-  for (let o = 0; o < data.length; o += step) {
-    r = p.parse(slot, dir, data, o, Math.min(step, data.length - o), sink);
-    if (r !== 0) return r;
-  }
-  return r;
-}
+/** Feeds `data` in `piece`-byte pieces (0: whole); stops at the first result other than PARSE_OK. */
+export { feedBytes as feed } from "../stream-fixture.ts";
 
 /** UUID string ("4b324fc8-1670-01d3-1278-5a47bf6ee188") → the 16 bytes as they sit on the wire (LE). */
 export function uuidLe(s: string): number[] {

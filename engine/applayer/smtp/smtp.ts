@@ -30,7 +30,7 @@ import {
   BUF_SMTP_RCPT_TO,
   FIELD_FILE_SIZE,
 } from "../../detect/buffers.ts";
-import { LineReader } from "../line-reader.ts";
+import { asciiLower, LineReader, startsWithWord } from "../line-reader.ts";
 import { MimeParser } from "../mime.ts";
 import type { MimeSink } from "../mime.ts";
 import type { AppParser, AppSink } from "../parser.ts";
@@ -45,7 +45,7 @@ import {
   TX_REQUEST_LINE,
 } from "../parser.ts";
 import { ALPROTO_SMTP, ALPROTO_TLS, ALPROTO_UNKNOWN } from "../proto.ts";
-import { SlotPool } from "../slot-pool.ts";
+import { SlotStates } from "../slot-pool.ts";
 
 export const A_SMTP_INVALID_REPLY = defineAnomaly("smtp.invalid_reply", "applayer");
 export const A_SMTP_UNABLE_TO_MATCH_REPLY = defineAnomaly("smtp.unable_to_match_reply_with_request", "applayer");
@@ -95,17 +95,6 @@ const MAX_PENDING = 64;
 const MAX_RCPT = 32;
 const MAX_CMDS = 64;
 const SMALL = 256;
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
-
-/** Case-insensitive compare of `buf[off..]` with lower-case ASCII `lit`. */
-function isWord(buf: Uint8Array, off: number, end: number, lit: string): boolean {
-  if (end - off < lit.length) return false;
-  for (let i = 0; i < lit.length; i++) if (lower(buf[off + i]) !== lit.charCodeAt(i)) return false;
-  return true;
-}
 
 /** Per-flow state; one per pool slot, made at construction. */
 class SmtpSlot implements MimeSink {
@@ -274,14 +263,13 @@ export class SmtpParser implements AppParser {
   /** With PARSE_UPGRADE: where in that call's `buf` the TLS bytes begin (after the reply that accepted it). */
   upgradeAt = 0;
   readonly config: SmtpConfig;
-  private readonly pool: SlotPool;
+  private readonly pool: SlotStates<SmtpSlot>;
   private readonly slots: SmtpSlot[];
 
   constructor(cfg: Partial<SmtpConfig> = {}) {
     this.config = { ...defaultSmtpConfig(), ...cfg };
-    this.pool = new SlotPool(this.config.maxFlows);
-    this.slots = new Array<SmtpSlot>(this.config.maxFlows);
-    for (let i = 0; i < this.config.maxFlows; i++) this.slots[i] = new SmtpSlot(this.config);
+    this.pool = new SlotStates(this.config.maxFlows, () => new SmtpSlot(this.config));
+    this.slots = this.pool.states;
   }
 
   /** Bytes of state one flow slot holds (all slots are made at construction). */
@@ -295,9 +283,7 @@ export class SmtpParser implements AppParser {
   }
 
   open(): number {
-    const s = this.pool.take();
-    if (s >= 0) this.slots[s].reset();
-    return s;
+    return this.pool.open();
   }
 
   close(slot: number): void {
@@ -417,15 +403,15 @@ export class SmtpParser implements AppParser {
     while (v < len && line[v] !== 0x20) v++;
     let code = C_OTHER;
     if (v === 4) {
-      if (isWord(line, 0, len, "ehlo") || isWord(line, 0, len, "helo")) code = C_HELO;
-      else if (isWord(line, 0, len, "mail")) code = C_MAIL;
-      else if (isWord(line, 0, len, "rcpt")) code = C_RCPT;
-      else if (isWord(line, 0, len, "data")) code = C_DATA;
-      else if (isWord(line, 0, len, "bdat")) code = C_BDAT;
-      else if (isWord(line, 0, len, "rset")) code = C_RSET;
-      else if (isWord(line, 0, len, "quit")) code = C_QUIT;
-      else if (isWord(line, 0, len, "auth")) code = C_AUTH;
-    } else if (v === 8 && isWord(line, 0, len, "starttls")) {
+      if (startsWithWord(line, 0, len, "ehlo") || startsWithWord(line, 0, len, "helo")) code = C_HELO;
+      else if (startsWithWord(line, 0, len, "mail")) code = C_MAIL;
+      else if (startsWithWord(line, 0, len, "rcpt")) code = C_RCPT;
+      else if (startsWithWord(line, 0, len, "data")) code = C_DATA;
+      else if (startsWithWord(line, 0, len, "bdat")) code = C_BDAT;
+      else if (startsWithWord(line, 0, len, "rset")) code = C_RSET;
+      else if (startsWithWord(line, 0, len, "quit")) code = C_QUIT;
+      else if (startsWithWord(line, 0, len, "auth")) code = C_AUTH;
+    } else if (v === 8 && startsWithWord(line, 0, len, "starttls")) {
       code = C_STARTTLS;
     }
     if (len === 0) return;
@@ -487,7 +473,7 @@ export class SmtpParser implements AppParser {
           st.mime.reset();
         }
         st.bdatLeft = n;
-        st.bdatLast = isWord(line, a, len, "last");
+        st.bdatLast = startsWithWord(line, a, len, "last");
         if (n > 0) st.mode = MODE_BDAT;
         else if (st.bdatLast) this.endMessage(st);
         break;
@@ -596,14 +582,15 @@ export function probeSmtp(dir: number, buf: Uint8Array, off: number, len: number
     if (end - off < 5) {
       // a prefix of EHLO/HELO needs more bytes
       for (let i = off; i < end; i++) {
-        const c = lower(buf[i]);
+        const c = asciiLower(buf[i]);
         const a = "ehlo ".charCodeAt(i - off);
         const b = "helo ".charCodeAt(i - off);
         if (c !== a && c !== b) return ALPROTO_UNKNOWN;
       }
       return PROBE_NEED_MORE;
     }
-    if ((isWord(buf, off, end, "ehlo") || isWord(buf, off, end, "helo")) && (buf[off + 4] === 0x20 || buf[off + 4] === 0x0d)) {
+    const hello = startsWithWord(buf, off, end, "ehlo") || startsWithWord(buf, off, end, "helo");
+    if (hello && (buf[off + 4] === 0x20 || buf[off + 4] === 0x0d)) {
       return ALPROTO_SMTP;
     }
     return ALPROTO_UNKNOWN;
@@ -613,8 +600,8 @@ export function probeSmtp(dir: number, buf: Uint8Array, off: number, len: number
   if (buf[off + 3] !== 0x20 && buf[off + 3] !== 0x2d) return ALPROTO_UNKNOWN;
   for (let i = off + 4; i + 4 <= end; i++) {
     if (buf[i] === 0x0a) break;
-    if (isWord(buf, i, end, "smtp")) return ALPROTO_SMTP;
-    if (isWord(buf, i, end, "ftp")) return ALPROTO_UNKNOWN;
+    if (startsWithWord(buf, i, end, "smtp")) return ALPROTO_SMTP;
+    if (startsWithWord(buf, i, end, "ftp")) return ALPROTO_UNKNOWN;
   }
   for (let i = off; i < end; i++) if (buf[i] === 0x0a) return ALPROTO_UNKNOWN;
   return PROBE_NEED_MORE;
