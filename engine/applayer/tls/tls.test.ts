@@ -20,6 +20,7 @@ import {
   BUF_TLS_CERT_SUBJECT,
   BUF_TLS_CERTS,
   BUF_TLS_SNI,
+  FIELD_TLS_STATE,
   FIELD_TLS_VERSION,
 } from "../../detect/buffers.ts";
 import { PARSE_ERROR, PARSE_OK, PROBE_NEED_MORE, TX_REQUEST_HEADERS, TX_RESPONSE_HEADERS } from "../parser.ts";
@@ -242,6 +243,21 @@ test("FIELD_TLS_VERSION is per side: the client's offer toserver, the negotiated
   const byDir = (d: number) => sink.txs.filter((r) => r.dir === d).map((r) => r.fields[FIELD_TLS_VERSION]);
   assert.equal(byDir(1), [0x0304]);
   assert.equal(byDir(0), [0x0303, 0x0303]);
+});
+
+test("FIELD_TLS_STATE names the handshake message each inspection is about (ssl_state)", () => {
+  const t = new TlsParser();
+  const sink = new RecordingSink();
+  const s = t.open();
+  const ch = foxioHello();
+  t.parse(s, 0, ch, 0, ch.length, sink);
+  const sh = serverHello(0x0303, []);
+  t.parse(s, 1, sh, 0, sh.length, sink);
+  const ske = new Uint8Array([22, 3, 3, 0, 8, 12, 0, 0, 4, 1, 2, 3, 4]);
+  t.parse(s, 1, ske, 0, ske.length, sink);
+  const cke = new Uint8Array([22, 3, 3, 0, 8, 16, 0, 0, 4, 1, 2, 3, 4]);
+  t.parse(s, 0, cke, 0, cke.length, sink);
+  assert.equal(sink.txs.map((r) => r.fields[FIELD_TLS_STATE]), [1, 2, 8, 4]);
 });
 
 test("pool exhaustion: open returns -1 and is counted; parse on a bad slot is an error", () => {

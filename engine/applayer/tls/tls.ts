@@ -41,6 +41,7 @@ import {
   BUF_TLS_CERT_SUBJECT,
   BUF_TLS_CERTS,
   BUF_TLS_SNI,
+  FIELD_TLS_STATE,
   FIELD_TLS_VERSION,
 } from "../../detect/buffers.ts";
 import type { AppParser, AppSink } from "../parser.ts";
@@ -127,6 +128,14 @@ const CT_HEARTBEAT = 24;
 const HS_CLIENT_HELLO = 1;
 const HS_SERVER_HELLO = 2;
 const HS_CERTIFICATE = 11;
+const HS_SERVER_KEY_EXCHANGE = 12;
+const HS_CLIENT_KEY_EXCHANGE = 16;
+/** FIELD_TLS_STATE values: the handshake message an inspection is about (rules/ast.ts `sslState` bits). */
+const SSL_STATE_CLIENT_HELLO = 1;
+const SSL_STATE_SERVER_HELLO = 2;
+const SSL_STATE_CLIENT_KEYX = 4;
+const SSL_STATE_SERVER_KEYX = 8;
+const SSL_STATE_UNKNOWN = 16;
 
 /** Largest legal record body (2^14 plus the ciphertext expansion TLS 1.2 allows). */
 const MAX_RECORD = 16384 + 2048;
@@ -172,6 +181,8 @@ function isSslv2Hello(buf: Uint8Array, off: number): boolean {
 }
 
 export class TlsParser implements AppParser {
+  /** The handshake message the next report is about (FIELD_TLS_STATE). */
+  private stateNow = SSL_STATE_UNKNOWN;
   readonly proto = ALPROTO_TLS;
   upgradeTo = 0;
   upgradeAt = 0;
@@ -315,6 +326,7 @@ export class TlsParser implements AppParser {
           this.recRemain[i] = (((this.hdr[h] & 0x7f) << 8) | this.hdr[h + 1]) - 3;
           this.recState[i] = REC_BODY;
           this.progress[slot] |= P_CLIENT;
+          this.stateNow = SSL_STATE_CLIENT_HELLO;
           this.report(slot, dir, sink, null, 0, 0);
           continue;
         }
@@ -408,7 +420,13 @@ export class TlsParser implements AppParser {
       }
       if (this.hsHdrLen[i] === 4 && this.hsGot[i] === this.hsLen[i]) {
         this.hsHdrLen[i] = 0;
-        if (this.hsKeep[i] !== 0) this.message(slot, dir, this.hsHdr[i * 4], hb, base, this.hsLen[i], sink);
+        const t = this.hsHdr[i * 4];
+        if (this.hsKeep[i] !== 0) this.message(slot, dir, t, hb, base, this.hsLen[i], sink);
+        else if (t === HS_CLIENT_KEY_EXCHANGE || t === HS_SERVER_KEY_EXCHANGE) {
+          // key exchanges are not parsed, but `ssl_state:client_keyx|server_keyx` rules look at them
+          this.stateNow = t === HS_CLIENT_KEY_EXCHANGE ? SSL_STATE_CLIENT_KEYX : SSL_STATE_SERVER_KEYX;
+          this.report(slot, dir, sink, null, 0, 0);
+        }
       }
     }
     return PARSE_OK;
@@ -417,6 +435,7 @@ export class TlsParser implements AppParser {
   /** A complete kept handshake message. */
   private message(slot: number, dir: number, type: number, b: Uint8Array, off: number, len: number, sink: AppSink): void {
     const f = this.fields;
+    this.stateNow = type === HS_CLIENT_HELLO ? SSL_STATE_CLIENT_HELLO : type === HS_SERVER_HELLO ? SSL_STATE_SERVER_HELLO : SSL_STATE_UNKNOWN;
     if (type === HS_CLIENT_HELLO) {
       const err = this.hello.client(b, off, len, f, slot);
       if (err !== 0) sink.event(err);
@@ -506,6 +525,9 @@ export class TlsParser implements AppParser {
     }
     const v = this.dirVersion(slot, dir);
     if (v !== 0) b.setField(FIELD_TLS_VERSION, v);
+    // Suricata's ssl_state tests the handshake message being processed now
+    b.setField(FIELD_TLS_STATE, this.stateNow);
+    this.stateNow = SSL_STATE_UNKNOWN;
     sink.tx(0, dir, pr);
   }
 
