@@ -15,6 +15,8 @@ commands:
                           (tsugi inspect --help for every option)
   bench engine [...]      benchmark the engine on generated workloads or a capture (-r FILE);
                           --json for machine-readable results, --assert-no-gc to fail on any GC
+  bench ips [...]         benchmark the whole IPS path (reassembly, parsers, rules; default: the ET
+                          Open ruleset) on HTTP-, TLS- and SMB-heavy traffic, with and without rules
   rules check FILE...     check Suricata-syntax rule files: each problem as file:line:col, then
                           loaded / skipped by reason (--json, --strict, --var NAME=VALUE)
   help                    this text

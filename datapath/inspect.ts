@@ -36,11 +36,14 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
 
   -r FILE               capture to read (pcap or pcapng)
   -l DIR                directory for eve.json (default: current directory; created if missing)
-  --policy FILE         policy (YAML or JSON): home_net and the stateful firewall; none: no firewall
+  --policy FILE         policy (YAML or JSON): home_net, the stateful firewall, ips (mode, detect_only,
+                        log_packets, exceptions); none: no firewall
   -k auto|all|none      checksum validation (default auto: stop validating when the capture shows
                         offloaded checksums, as Suricata does)
   --set KEY=VALUE       engine setting, Suricata's names: stream.midstream=true, defrag.policy=linux,
-                        defrag.memcap=BYTES, flow.max-flows=N, exception-policy=pass-packet|drop-packet
+                        defrag.memcap=BYTES, flow.max-flows=N, exception-policy=pass-packet|drop-packet,
+                        stream.reassembly.memcap=64mb, stream.reassembly.depth=1mb,
+                        stream.reassembly.policy=bsd, stream.reassembly.raw-window=4096
   --eve-flows           also write one "flow" record per flow
   --eve-packet          every alert carries its packet (base64 "packet"); rules with "tag" always do
   --simulate-ips        block as an inline IPS would (drop/reject rules) — for IPS rules
