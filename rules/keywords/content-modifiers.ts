@@ -23,6 +23,23 @@ function noOnly(m: ContentMatch, ctx: KeywordCtx): void {
   if (m.fastPatternOnly) return ctx.fail(`"${ctx.name}" cannot be combined with fast_pattern:only`);
 }
 
+type Positional = "offset" | "depth" | "distance" | "within";
+
+/**
+ * What offset, depth, distance and within check alike: once per content, absolute and relative
+ * modifiers not mixed on one content, not with startswith, not with fast_pattern:only.
+ */
+function positional(field: Positional, ctx: KeywordCtx): ContentMatch {
+  const { m } = ctx.lastContent();
+  if (m[field] !== undefined) ctx.fail(`"${field}" given twice for the same content`);
+  const absolute = field === "offset" || field === "depth";
+  if (absolute && rel(m)) ctx.fail(`"${field}" cannot be combined with the relative "distance"/"within" on the same content`);
+  if (!absolute && abs(m)) ctx.fail(`"${field}" cannot be combined with the absolute "offset"/"depth" on the same content`);
+  if (m.startsWith) ctx.fail(`"${field}" cannot be combined with "startswith"`);
+  noOnly(m, ctx);
+  return m;
+}
+
 export const nocase: Keyword = {
   name: "nocase",
   value: "none",
@@ -47,11 +64,7 @@ export const offset: Keyword = {
   name: "offset",
   value: "required",
   parse(v, ctx) {
-    const { m } = ctx.lastContent();
-    if (m.offset !== undefined) return ctx.fail(`"offset" given twice for the same content`);
-    if (rel(m)) return ctx.fail(`"offset" cannot be combined with the relative "distance"/"within" on the same content`);
-    if (m.startsWith) return ctx.fail(`"offset" cannot be combined with "startswith"`);
-    noOnly(m, ctx);
+    const m = positional("offset", ctx);
     m.offset = ctx.numOrVar(v, 0xffffffff);
     if ("num" in m.offset && m.offset.num < 0) return ctx.fail(`"offset" must not be negative`);
   },
@@ -61,11 +74,7 @@ export const depth: Keyword = {
   name: "depth",
   value: "required",
   parse(v, ctx) {
-    const { m } = ctx.lastContent();
-    if (m.depth !== undefined) return ctx.fail(`"depth" given twice for the same content`);
-    if (rel(m)) return ctx.fail(`"depth" cannot be combined with the relative "distance"/"within" on the same content`);
-    if (m.startsWith) return ctx.fail(`"depth" cannot be combined with "startswith"`);
-    noOnly(m, ctx);
+    const m = positional("depth", ctx);
     const d = ctx.numOrVar(v, 0xffffffff);
     if ("num" in d) {
       if (d.num <= 0) return ctx.fail(`"depth" must be at least 1`);
@@ -79,11 +88,7 @@ export const distance: Keyword = {
   name: "distance",
   value: "required",
   parse(v, ctx) {
-    const { m } = ctx.lastContent();
-    if (m.distance !== undefined) return ctx.fail(`"distance" given twice for the same content`);
-    if (abs(m)) return ctx.fail(`"distance" cannot be combined with the absolute "offset"/"depth" on the same content`);
-    if (m.startsWith) return ctx.fail(`"distance" cannot be combined with "startswith"`);
-    noOnly(m, ctx);
+    const m = positional("distance", ctx);
     m.distance = ctx.numOrVar(v, 0x7fffffff);
   },
 };
@@ -92,11 +97,7 @@ export const within: Keyword = {
   name: "within",
   value: "required",
   parse(v, ctx) {
-    const { m } = ctx.lastContent();
-    if (m.within !== undefined) return ctx.fail(`"within" given twice for the same content`);
-    if (abs(m)) return ctx.fail(`"within" cannot be combined with the absolute "offset"/"depth" on the same content`);
-    if (m.startsWith) return ctx.fail(`"within" cannot be combined with "startswith"`);
-    noOnly(m, ctx);
+    const m = positional("within", ctx);
     const w = ctx.numOrVar(v, 0x7fffffff);
     if ("num" in w) {
       if (w.num <= 0) return ctx.fail(`"within" must be at least 1`);
