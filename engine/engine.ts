@@ -38,6 +38,7 @@ import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   Packet,
   type PacketMeta,
   TH_ACK,
@@ -112,6 +113,8 @@ export class Engine {
   readonly cfg: EngineConfig;
   readonly ring: EventRing;
   readonly packet = new Packet();
+  /** Scratch view of the datagram an ICMP error quotes (relatedFlow). */
+  private readonly quoted = new Packet();
   readonly decoder: Decoder;
   readonly defrag: Defragmenter;
   readonly flows: FlowTable;
@@ -353,7 +356,15 @@ export class Engine {
     }
 
     const ips = this.ips;
-    if (ips !== null) ips.begin(p, flow, flowDir, this.reasm);
+    // An ICMP error belongs to the connection it reports on (Suricata): the IPS inspects it with that
+    // flow, so a flow a drop rule blocked stays blocked for its ICMP errors too.
+    let ipsFlow = flow;
+    let ipsDir = flowDir;
+    if (ips !== null && flow < 0 && p.icmpHasInner === 1 && isIcmpError(p)) {
+      ipsFlow = this.relatedFlow(p);
+      if (ipsFlow >= 0) ipsDir = this.flows.dir ^ 1; // the error travels against the packet it quotes
+    }
+    if (ips !== null) ips.begin(p, ipsFlow, ipsDir, this.reasm);
     if (flow >= 0 && !lookupOnly) {
       this.flows.update(flow, p, flowDir);
       // Reassembly sees what the firewall let through, on tracked, not bypassed TCP flows, with TCP state current.
@@ -366,7 +377,7 @@ export class Engine {
       }
     }
     if (ips !== null && (flow < 0 || (this.flows.flags[flow] & FLOW_BYPASS) === 0)) {
-      const v = ips.finish(p, flow, flowDir, this.reasm);
+      const v = ips.finish(p, ipsFlow, ipsDir, this.reasm);
       if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
       if (v !== VERDICT_PASS) {
         st.ipsDropped++;
@@ -377,6 +388,40 @@ export class Engine {
     } else if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
     st.passed++;
     return VERDICT_PASS;
+  }
+
+  /**
+   * The flow of the datagram an ICMPv4 error quotes (its IPv4 header and first 8 bytes), or -1; sets
+   * `flows.dir` to the quoted packet's direction. Reads the quote into a scratch packet.
+   */
+  private relatedFlow(p: Packet): number {
+    const q = this.quoted;
+    const b = p.buf;
+    const at = p.l4Off + 8;
+    const end = p.off + p.len;
+    if (p.proto !== IPPROTO_ICMP || at + 20 > end) return -1;
+    const ihl = (b[at] & 15) * 4;
+    if (ihl < 20) return -1;
+    q.clearIp();
+    q.ipVersion = 4;
+    q.proto = b[at + 9];
+    q.vlanCount = p.vlanCount;
+    q.vlan0 = p.vlan0;
+    q.vlan1 = p.vlan1;
+    q.src[0] = ((b[at + 12] << 24) | (b[at + 13] << 16) | (b[at + 14] << 8) | b[at + 15]) >>> 0;
+    q.dst[0] = ((b[at + 16] << 24) | (b[at + 17] << 16) | (b[at + 18] << 8) | b[at + 19]) >>> 0;
+    const l4 = at + ihl;
+    if (q.proto === IPPROTO_TCP || q.proto === IPPROTO_UDP) {
+      if (l4 + 4 > end) return -1;
+      q.srcPort = (b[l4] << 8) | b[l4 + 1];
+      q.dstPort = (b[l4 + 2] << 8) | b[l4 + 3];
+    } else if (q.proto === IPPROTO_ICMP) {
+      if (l4 + 8 > end) return -1;
+      q.icmpType = b[l4];
+      q.icmpCode = b[l4 + 1];
+      q.icmpId = (b[l4 + 4] << 8) | b[l4 + 5];
+    } else return -1;
+    return this.flows.lookup(q);
   }
 
   /** Ends flows and reassembly whose time has passed (as of the last packet), bounded work per call. */

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { IpsRig, TcpConversation } from "../ips.testing.ts";
-import { udpPacket, ether } from "../../datapath/craft.ts";
+import { ether, icmpPacket, udpPacket } from "../../datapath/craft.ts";
 
 const GET = "GET /index.html HTTP/1.1\r\nHost: example.org\r\nUser-Agent: curl/8\r\n\r\n";
 const RESP = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
@@ -107,6 +107,18 @@ test("detect mode: drop rules alert with action allowed and block nothing", () =
   c.sendClient(0, GET);
   assert.equal(rig.alerts.map((a) => [a.sid, a.blocked]), [[1, false]]);
   assert.is(rig.droppedCount(), 0);
+});
+
+test("an ICMP error belongs to the flow it quotes: a blocked flow's errors are blocked too", () => {
+  const rig = new IpsRig(`drop udp any any -> any 53 (content:"evil"; sid:1;)
+alert icmp any any -> any any (itype:3; sid:2;)`);
+  const query = udpPacket({ src: "192.168.1.5", dst: "192.168.1.1", sport: 4444, dport: 53, payload: "evil" });
+  assert.is.not(rig.send(ether(query)), 0, "the query is dropped");
+  const unreachable = icmpPacket({ src: "192.168.1.1", dst: "192.168.1.5", type: 3, code: 3, payload: query.subarray(0, 28) });
+  assert.is.not(rig.send(ether(unreachable)), 0, "its ICMP error is part of the blocked flow");
+  assert.equal(rig.alertSids(), [1, 2], "and packet signatures still see it");
+  const other = icmpPacket({ src: "192.168.1.1", dst: "192.168.1.5", type: 3, code: 3, payload: udpPacket({ src: "192.168.1.5", dst: "192.168.1.1", sport: 5555, dport: 53, payload: "ok" }).subarray(0, 28) });
+  assert.is(rig.send(ether(other)), 0, "an error about another flow passes");
 });
 
 test.run();
