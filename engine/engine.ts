@@ -391,31 +391,46 @@ export class Engine {
   }
 
   /**
-   * The flow of the datagram an ICMPv4 error quotes (its IPv4 header and first 8 bytes), or -1; sets
-   * `flows.dir` to the quoted packet's direction. Reads the quote into a scratch packet.
+   * The flow of the datagram an ICMP or ICMPv6 error quotes (its IP header and first bytes), or -1;
+   * sets `flows.dir` to the quoted packet's direction. Reads the quote into a scratch packet. (An IPv6
+   * quote with extension headers before its transport header is not followed.)
    */
   private relatedFlow(p: Packet): number {
     const q = this.quoted;
     const b = p.buf;
     const at = p.l4Off + 8;
     const end = p.off + p.len;
-    if (p.proto !== IPPROTO_ICMP || at + 20 > end) return -1;
-    const ihl = (b[at] & 15) * 4;
-    if (ihl < 20) return -1;
     q.clearIp();
-    q.ipVersion = 4;
-    q.proto = b[at + 9];
     q.vlanCount = p.vlanCount;
     q.vlan0 = p.vlan0;
     q.vlan1 = p.vlan1;
-    q.src[0] = ((b[at + 12] << 24) | (b[at + 13] << 16) | (b[at + 14] << 8) | b[at + 15]) >>> 0;
-    q.dst[0] = ((b[at + 16] << 24) | (b[at + 17] << 16) | (b[at + 18] << 8) | b[at + 19]) >>> 0;
-    const l4 = at + ihl;
+    let l4: number;
+    if (p.proto === IPPROTO_ICMP) {
+      if (at + 20 > end) return -1;
+      const ihl = (b[at] & 15) * 4;
+      if (ihl < 20) return -1;
+      q.ipVersion = 4;
+      q.proto = b[at + 9];
+      q.src[0] = ((b[at + 12] << 24) | (b[at + 13] << 16) | (b[at + 14] << 8) | b[at + 15]) >>> 0;
+      q.dst[0] = ((b[at + 16] << 24) | (b[at + 17] << 16) | (b[at + 18] << 8) | b[at + 19]) >>> 0;
+      l4 = at + ihl;
+    } else if (p.proto === IPPROTO_ICMPV6) {
+      if (at + 40 > end || b[at] >>> 4 !== 6) return -1;
+      q.ipVersion = 6;
+      q.proto = b[at + 6];
+      for (let w = 0; w < 4; w++) {
+        const s = at + 8 + 4 * w;
+        const d = at + 24 + 4 * w;
+        q.src[w] = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
+        q.dst[w] = ((b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3]) >>> 0;
+      }
+      l4 = at + 40;
+    } else return -1;
     if (q.proto === IPPROTO_TCP || q.proto === IPPROTO_UDP) {
       if (l4 + 4 > end) return -1;
       q.srcPort = (b[l4] << 8) | b[l4 + 1];
       q.dstPort = (b[l4 + 2] << 8) | b[l4 + 3];
-    } else if (q.proto === IPPROTO_ICMP) {
+    } else if (q.proto === IPPROTO_ICMP || q.proto === IPPROTO_ICMPV6) {
       if (l4 + 8 > end) return -1;
       q.icmpType = b[l4];
       q.icmpCode = b[l4 + 1];

@@ -119,6 +119,11 @@ alert icmp any any -> any any (itype:3; sid:2;)`);
   assert.equal(rig.alertSids(), [1, 2], "and packet signatures still see it");
   const other = icmpPacket({ src: "192.168.1.1", dst: "192.168.1.5", type: 3, code: 3, payload: udpPacket({ src: "192.168.1.5", dst: "192.168.1.1", sport: 5555, dport: 53, payload: "ok" }).subarray(0, 28) });
   assert.is(rig.send(ether(other)), 0, "an error about another flow passes");
+  // the same over IPv6: the quote is the IPv6 header and the UDP header
+  const q6 = udpPacket({ src: "fd00::5", dst: "fd00::1", sport: 4444, dport: 53, payload: "evil" });
+  assert.is.not(rig.send(ether(q6, { type: 0x86dd })), 0);
+  const u6 = icmpPacket({ src: "fd00::1", dst: "fd00::5", type: 1, code: 4, payload: q6.subarray(0, 48) });
+  assert.is.not(rig.send(ether(u6, { type: 0x86dd })), 0, "an ICMPv6 error of the blocked flow is blocked");
 });
 
 test.run();
