@@ -363,9 +363,9 @@ export interface PacketTests {
   /** `ssl_version` / `tls.version`: accepted versions (0x0300 ssl3 … 0x0304 tls1.3); negated for `!`. */
   tlsVersion?: { negated: boolean; versions: number[] };
   /**
-   * `ssl_state:client_hello|!server_hello,...`: TLS handshake states seen on the flow. Bits: 1 client_hello,
-   * 2 server_hello, 4 client_keyx, 8 server_keyx, 16 unknown. Matches when any bit of `anyOf` is set
-   * (or `anyOf` is 0) and no bit of `noneOf` is.
+   * `ssl_state:client_hello|!server_hello,...`: the TLS handshake message being inspected (Suricata's
+   * current record state). Bits: 1 client_hello, 2 server_hello, 4 client_keyx, 8 server_keyx,
+   * 16 unknown. Matches when any bit of `anyOf` is set (or `anyOf` is 0) and no bit of `noneOf` is.
    */
   sslState?: { anyOf: number; noneOf: number };
   /** `http.stat_code` as a number test is a content block; this is for `tls.cert_expired` etc.: not needed yet. */

@@ -227,12 +227,13 @@ export function bufferNames(): string[] {
 export const FIELD_HTTP_STATUS = 0; // response status code
 export const FIELD_DCERPC_OPNUM = 1; // current request's opnum
 export const FIELD_DCERPC_IFACE_VER = 2; // bound interface major version (the UUID is in `iface`)
-export const FIELD_TLS_VERSION = 3; // negotiated (ServerHello) or offered (ClientHello) record version, e.g. 0x0303
+export const FIELD_TLS_VERSION = 3; // per side, as ssl_version reads it: the client's hello version toserver, the negotiated one toclient
+
 export const FIELD_DNS_RRTYPE = 4; // first question's type
 export const FIELD_DNS_OPCODE = 5;
 export const FIELD_SMB_COMMAND = 6;
 export const FIELD_FILE_SIZE = 7; // size of the file being carried, when known
-/** TLS handshake messages seen so far on the flow: 1 client_hello, 2 server_hello, 4 client_keyx, 8 server_keyx. */
+/** The TLS handshake message being inspected: 1 client_hello, 2 server_hello, 4 client_keyx, 8 server_keyx, 16 other. */
 export const FIELD_TLS_STATE = 8;
 export const FIELD_COUNT = 9;
 
