@@ -228,7 +228,6 @@ export const FIELD_HTTP_STATUS = 0; // response status code
 export const FIELD_DCERPC_OPNUM = 1; // current request's opnum
 export const FIELD_DCERPC_IFACE_VER = 2; // bound interface major version (the UUID is in `iface`)
 export const FIELD_TLS_VERSION = 3; // per side, as ssl_version reads it: the client's hello version toserver, the negotiated one toclient
-
 export const FIELD_DNS_RRTYPE = 4; // first question's type
 export const FIELD_DNS_OPCODE = 5;
 export const FIELD_SMB_COMMAND = 6;
