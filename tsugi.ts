@@ -5,6 +5,7 @@
 import { runInspect } from "./datapath/inspect.ts";
 import { runBench } from "./bench/cli.ts";
 import { runRules } from "./rules/check.ts";
+import { runPack } from "./rules/pack/cli.ts";
 
 const HELP = `tsugi — open virtual patching: one inspection engine for endpoints and branch offices
 
@@ -19,6 +20,9 @@ commands:
                           Open ruleset) on HTTP-, TLS- and SMB-heavy traffic, with and without rules
   rules check FILE...     check Suricata-syntax rule files: each problem as file:line:col, then
                           loaded / skipped by reason (--json, --strict, --var NAME=VALUE)
+  pack keygen|build|verify|diff
+                          signed rule packs: Ed25519 keys, build + validate + sign a directory,
+                          verify (tampered or unsigned packs are refused), diff (tsugi pack --help)
   help                    this text
 
 Run 'tsugi <command> --help' for a command's options.`;
@@ -30,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case "rules":
       return runRules(rest);
+    case "pack":
+      return runPack(rest);
     case "bench":
       return await runBench(rest);
     case undefined:
