@@ -189,6 +189,17 @@ test("fast-check: random and mutated messages never throw, over UDP and TCP", ()
   );
 });
 
+test("a TCP length prefix longer than the piece never makes the probe read past the bytes (it hung)", () => {
+  // a length prefix of 300 over a 40-byte piece whose question name runs to the end of the piece
+  const piece = new Uint8Array(40);
+  piece[0] = 0x01;
+  piece[1] = 0x2c;
+  piece[2 + 5] = 1; // qdcount 1
+  for (let i = 2 + 12; i < 40; i++) piece[i] = 1; // labels of length 1, no terminator
+  assert.is(probeDnsTcp(0, piece, 0, piece.length), PROBE_NEED_MORE);
+  assert.is(probeDns(0, piece, 0, piece.length), ALPROTO_UNKNOWN);
+});
+
 test("probe: claims DNS, not random UDP", () => {
   const q = query(1, ["www.example.com"]);
   assert.is(probeDns(0, q, 0, q.length), ALPROTO_DNS);

@@ -82,6 +82,8 @@ const NR = new Int32Array(2);
  * malformed) and NR[1] to the bytes written.
  */
 function readName(buf: Uint8Array, msg: number, end: number, p: number, out: Uint8Array | null, o: number): void {
+  // never past the bytes that exist: a read beyond the array would be undefined, and NaN positions loop
+  if (end > buf.length) end = buf.length;
   let after = -1;
   let hops = 0;
   let w = 0;
@@ -167,7 +169,7 @@ export function probeDnsTcp(_dir: number, buf: Uint8Array, off: number, len: num
   if (ml < DNS_HEADER + 5) return ALPROTO_UNKNOWN;
   const have = len - 2 < ml ? len - 2 : ml;
   if (have < DNS_HEADER + 5) return PROBE_NEED_MORE;
-  if (looksLikeDns(buf, off + 2, ml)) return ALPROTO_DNS;
+  if (looksLikeDns(buf, off + 2, have)) return ALPROTO_DNS;
   // the first question may be cut by the piece: need more before saying no
   return have < ml ? PROBE_NEED_MORE : ALPROTO_UNKNOWN;
 }
