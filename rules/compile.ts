@@ -220,7 +220,7 @@ function transformCode(t: BufferBlock["transforms"][number], blk: Block, opts: C
     blk.xorKey = t.xor;
     return XF_XOR;
   }
-  blk.xformRegex = compileRegexChecked(t.pcrexform, "", opts, {
+  blk.xformRegex = compileRegexChecked(t.pcrexform, opts, {
     caseless: false,
     dotAll: false,
     multiline: false,
@@ -233,17 +233,9 @@ function transformCode(t: BufferBlock["transforms"][number], blk: Block, opts: C
   return XF_PCREXFORM;
 }
 
-function compileRegexChecked(pattern: string, _flags: string, opts: CompileOptions, flags?: RegexFlagsInput): ByteRegex {
+function compileRegexChecked(pattern: string, opts: CompileOptions, flags: RegexFlagsInput): ByteRegex {
   try {
-    return opts.compileRegex(pattern, flags ?? {
-      caseless: false,
-      dotAll: false,
-      multiline: false,
-      extended: false,
-      anchored: false,
-      dollarEndOnly: false,
-      ungreedy: false,
-    });
+    return opts.compileRegex(pattern, flags);
   } catch (e) {
     throw new CompileError("pcre does not compile", `pcre /${pattern}/: ${(e as Error).message}`);
   }
@@ -282,7 +274,7 @@ function compileOps(matches: BlockMatch[], vars: Map<string, number>, opts: Comp
       }
       case "pcre": {
         op = new BlockOp(OP_PCRE);
-        op.regex = compileRegexChecked(m.pattern, "", opts, {
+        op.regex = compileRegexChecked(m.pattern, opts, {
           caseless: m.caseless,
           dotAll: m.dotAll,
           multiline: m.multiline,

@@ -264,7 +264,6 @@ export class AppLayer implements StreamConsumer, AppSink {
       // DNS frames messages differently over TCP (length prefix) and UDP
       if (proto === ALPROTO_DNS) (parser as DnsParser).setTcp(s, tcp);
     }
-    void flows;
     this.curFlow = flow;
     this.curDir = dir;
     this.curProto = proto;

@@ -422,7 +422,6 @@ export class Detector {
         }
       }
     }
-    const pendingFrom = n;
     const groups = rs.txGroups;
     const maxPat = rs.maxPatternLength;
     const base = dir * BUF_COUNT;
@@ -445,7 +444,6 @@ export class Detector {
         n = this.gather(g, b.data[v], b.start[v], b.start[v] + b.len[v], n, gen);
       }
     }
-    void pendingFrom;
     this.sortCandidates(n);
     this.stats.candidates += n;
     const sigs = rs.signatures;

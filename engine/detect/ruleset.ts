@@ -256,7 +256,6 @@ export class RuleSet {
   readonly packetGroups: PortGroups[];
   /** Transaction signatures prefiltered per direction and buffer (index dir * BUF_COUNT + BUF_*). */
   readonly txGroups: Array<PrefilterGroup | null>;
-  readonly txAlways: Int32Array;
   /** Transaction signatures without a fast pattern, by the app protocol their header names (0: any). */
   readonly txAlwaysByProto: Int32Array[];
   /** IP-only signatures, by address. */
@@ -267,11 +266,8 @@ export class RuleSet {
   readonly flowbitNames: string[];
   readonly flowintNames: string[];
   readonly xbitNames: string[];
-  /** Whether any signature needs app-layer parsing / raw stream windows. */
+  /** Whether any signature runs per app-layer transaction. */
   readonly hasTx: boolean;
-  readonly hasStreamPayload: boolean;
-  /** Byte variables the largest signature uses. */
-  readonly maxVars: number;
 
   constructor(
     signatures: Signature[],
@@ -331,7 +327,6 @@ export class RuleSet {
         this.txGroups.push(withPat.length === 0 ? null : new PrefilterGroup(withPat, [], factory));
       }
     }
-    this.txAlways = Int32Array.from(tx.filter((s) => s.fpPattern === null).map((s) => s.idx));
     this.txAlwaysByProto = [];
     for (let a = 0; a < ALPROTO_COUNT; a++) {
       // http names HTTP/1 and covers HTTP/2 (and dcerpc covers SMB) in rule headers
@@ -340,7 +335,5 @@ export class RuleSet {
       );
     }
     this.hasTx = tx.length > 0;
-    this.hasStreamPayload = signatures.some((s) => !s.isTx && s.blocks.length > 0 && (s.ipProto === 6 || s.ipProto < 0));
-    this.maxVars = signatures.reduce((m, s) => Math.max(m, s.varCount), 0);
   }
 }
