@@ -166,4 +166,12 @@ test("--strict makes a rule that cannot be loaded fatal, naming file:line:col", 
   assert.ok(records.some((r) => r.event_type === "alert" && r.alert.signature_id === 1), "without --strict the good rule still runs");
 });
 
+test("--eve-flows with rules: flow records name the detected app_proto", () => {
+  const rules = rulesFile('alert udp any any -> any 53 (msg:"q"; content:"example"; sid:7003;)\n');
+  const { records } = runOn(dnsCapture(), ["-S", rules, "--eve-flows"]);
+  const flow = records.find((r) => r.event_type === "flow");
+  assert.ok(flow);
+  assert.is(flow.app_proto, "dns");
+});
+
 test.run();

@@ -70,4 +70,17 @@ test("ET Open: at least 97% of the rules load with default variables", () => {
   for (const p of r.problems) assert.ok(p.reason.startsWith("unsupported"), `${p.pos.file}:${p.pos.line}: ${p.message}`);
 });
 
+test("a rule that parses but cannot be compiled for detection is skipped, not loaded", () => {
+  const f = join(dir, "compile.rules");
+  writeFileSync(f, [
+    'alert tcp any any -> any any (msg:"ok"; pcre:"/ab+c/"; sid:10;)',
+    'alert tcp any any -> any any (msg:"bad regex"; pcre:"/a(?<=b+)c(/"; sid:11;)',
+  ].join("\n"));
+  const { code, out } = capture(() => runRules(["check", "--json", f]));
+  assert.is(code, 0);
+  const j = JSON.parse(out.split("\n").pop() as string);
+  assert.equal([j.rules, j.loaded, j.skipped], [2, 1, 1]);
+  assert.equal(j.reasons, { "pcre does not compile": 1 });
+});
+
 test.run();

@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { IpsRig, TcpConversation } from "../ips.testing.ts";
 import { ether, icmpPacket, udpPacket } from "../../datapath/craft.ts";
+import { VERDICT_REJECT } from "../verdict.ts";
 
 const GET = "GET /index.html HTTP/1.1\r\nHost: example.org\r\nUser-Agent: curl/8\r\n\r\n";
 const RESP = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
@@ -124,6 +125,14 @@ alert icmp any any -> any any (itype:3; sid:2;)`);
   assert.is.not(rig.send(ether(q6, { type: 0x86dd })), 0);
   const u6 = icmpPacket({ src: "fd00::1", dst: "fd00::5", type: 1, code: 4, payload: q6.subarray(0, 48) });
   assert.is.not(rig.send(ether(u6, { type: 0x86dd })), 0, "an ICMPv6 error of the blocked flow is blocked");
+});
+
+test("reject in prevent mode answers: the verdict is VERDICT_REJECT for the datapath to send a RST", () => {
+  const rig = new IpsRig(`reject http any any -> any any (http.uri; content:"/index"; sid:1;)`);
+  const c = new TcpConversation(rig, { dport: 80 });
+  c.handshake();
+  assert.is(c.sendClient(0, GET), VERDICT_REJECT);
+  assert.ok(rig.blockedBy(1));
 });
 
 test.run();
