@@ -7,6 +7,7 @@ import { readAll } from "../datapath/pcap/reader.ts";
 import { flowTableMemory, runWorkload, type FlowMemoryResult, type WorkloadResult } from "./engine.ts";
 import { firewall64, type Workload } from "./workloads.ts";
 import { runBenchIps } from "./ips-cli.ts";
+import { type CommonBenchArgs, commonOption } from "./args.ts";
 
 export const BENCH_USAGE = `usage: tsugi bench engine [options]
        tsugi bench ips [options]      (tsugi bench ips --help)
@@ -22,54 +23,27 @@ the memory of a 1,000,000-flow table.
   --assert-no-gc    exit 1 if any young- or old-generation GC happened in a measured window
   --out FILE        also write the JSON to FILE`;
 
-interface BenchArgs {
-  json: boolean;
+interface BenchArgs extends CommonBenchArgs {
   capture: string;
-  packets: number;
-  only: string[];
   assertNoGc: boolean;
-  out: string;
 }
 
 function parse(args: string[]): BenchArgs | string {
   const a: BenchArgs = { json: false, capture: "", packets: 10_000_000, only: [], assertNoGc: false, out: "" };
   for (let i = 0; i < args.length; i++) {
-    const v = args[i];
-    const next = (): string | undefined => args[++i];
-    switch (v) {
-      case "--json":
-        a.json = true;
-        break;
-      case "--assert-no-gc":
-        a.assertNoGc = true;
-        break;
-      case "-r": {
-        const f = next();
-        if (f === undefined) return "-r needs a file";
-        a.capture = f;
-        break;
-      }
-      case "--packets": {
-        const n = Number(next());
-        if (!Number.isInteger(n) || n < 1000) return "--packets needs an integer ≥ 1000";
-        a.packets = n;
-        break;
-      }
-      case "--only": {
-        const s = next();
-        if (s === undefined) return "--only needs a list of workload names";
-        a.only = s.split(",");
-        break;
-      }
-      case "--out": {
-        const f = next();
-        if (f === undefined) return "--out needs a file";
-        a.out = f;
-        break;
-      }
-      default:
-        return `unknown option "${v}"`;
+    const common = commonOption(args, i, a);
+    if (typeof common === "string") return common;
+    if (common !== null) {
+      i = common;
+      continue;
     }
+    const v = args[i];
+    if (v === "--assert-no-gc") a.assertNoGc = true;
+    else if (v === "-r") {
+      const f = args[++i];
+      if (f === undefined) return "-r needs a file";
+      a.capture = f;
+    } else return `unknown option "${v}"`;
   }
   return a;
 }

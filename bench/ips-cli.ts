@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { corpusDir } from "../datapath/pcap/corpus.ts";
 import { buildRuleSet } from "../rules/build.ts";
 import { type IpsRunResult, runIps } from "./ips.ts";
+import { type CommonBenchArgs, commonOption } from "./args.ts";
 import { httpWorkload, type IpsWorkload, smbWorkload, tlsWorkload } from "./ips-workloads.ts";
 
 export const BENCH_IPS_USAGE = `usage: tsugi bench ips [options]
@@ -23,50 +24,25 @@ rules in the same run; reports packets/s, Gbps, ns/packet and GCs in the measure
   --json            print the JSON report
   --out FILE        also write the JSON report to FILE`;
 
-interface Args {
+interface Args extends CommonBenchArgs {
   rules: string[];
-  packets: number;
-  only: string[];
-  json: boolean;
-  out: string;
 }
 
 function parse(args: string[]): Args | string {
   const a: Args = { rules: [], packets: 2_000_000, only: [], json: false, out: "" };
   for (let i = 0; i < args.length; i++) {
-    const v = args[i];
-    const next = (): string | undefined => args[++i];
-    switch (v) {
-      case "-S": {
-        const f = next();
-        if (f === undefined) return "-S needs a file or directory";
-        a.rules.push(f);
-        break;
-      }
-      case "--packets": {
-        const n = Number(next());
-        if (!Number.isInteger(n) || n < 1000) return "--packets needs an integer >= 1000";
-        a.packets = n;
-        break;
-      }
-      case "--only": {
-        const s = next();
-        if (s === undefined) return "--only needs a list";
-        a.only = s.split(",");
-        break;
-      }
-      case "--json":
-        a.json = true;
-        break;
-      case "--out": {
-        const f = next();
-        if (f === undefined) return "--out needs a file";
-        a.out = f;
-        break;
-      }
-      default:
-        return `unknown option "${v}"`;
+    const common = commonOption(args, i, a);
+    if (typeof common === "string") return common;
+    if (common !== null) {
+      i = common;
+      continue;
     }
+    const v = args[i];
+    if (v === "-S") {
+      const f = args[++i];
+      if (f === undefined) return "-S needs a file or directory";
+      a.rules.push(f);
+    } else return `unknown option "${v}"`;
   }
   return a;
 }
