@@ -5,13 +5,13 @@ import * as assert from "uvu/assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { loadPolicy } from "../../engine/policy/load.ts";
-import { compilePolicy } from "../../engine/policy/compiled.ts";
-import { defaultEngineConfig } from "../../engine/config.ts";
-import { Engine } from "../../engine/engine.ts";
-import { PacketMeta, LINK_ETHERNET } from "../../engine/packet.ts";
-import { VERDICT_PASS } from "../../engine/verdict.ts";
-import { ether, icmpPacket, tcpPacket, udpPacket } from "../../datapath/craft.ts";
+import { loadPolicy } from "../../../engine/policy/load.ts";
+import { compilePolicy } from "../../../engine/policy/compiled.ts";
+import { defaultEngineConfig } from "../../../engine/config.ts";
+import { Engine } from "../../../engine/engine.ts";
+import { PacketMeta, LINK_ETHERNET } from "../../../engine/packet.ts";
+import { VERDICT_PASS } from "../../../engine/verdict.ts";
+import { ether, icmpPacket, tcpPacket, udpPacket } from "../../../datapath/craft.ts";
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
 
