@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect, parseInspectArgs, UsageError } from "./inspect.ts";
@@ -172,6 +172,47 @@ test("--eve-flows with rules: flow records name the detected app_proto", () => {
   const flow = records.find((r) => r.event_type === "flow");
   assert.ok(flow);
   assert.is(flow.app_proto, "dns");
+});
+
+/** Runs with TSUGI_PACKS set to `dir` (restored afterwards). */
+function withPacks<T>(dir: string, f: () => T): T {
+  const old = process.env.TSUGI_PACKS;
+  process.env.TSUGI_PACKS = dir;
+  try {
+    return f();
+  } finally {
+    if (old === undefined) delete process.env.TSUGI_PACKS;
+    else process.env.TSUGI_PACKS = old;
+  }
+}
+
+function packsDir(rules: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-packs-"));
+  mkdirSync(join(dir, "vpatch", "p1"), { recursive: true });
+  writeFileSync(join(dir, "vpatch", "p1", "p1.rules"), rules);
+  return dir;
+}
+
+test("without -S the built-in packs are loaded; -S replaces them; --no-packs loads none", () => {
+  const dir = packsDir('drop dns any any -> any any (msg:"built-in"; dns.query; content:"example.org"; sid:7002; rev:1;)\n');
+  withPacks(dir, () => {
+    const builtin = runOn(dnsCapture(), []);
+    assert.equal(builtin.summary.rules, 1);
+    assert.ok(builtin.summary.ruleSource.includes(dir));
+    assert.equal(builtin.records.filter((r) => r.event_type === "alert").map((r) => r.alert.signature_id), [7002]);
+    const blocked = runOn(dnsCapture(), ["--simulate-ips"]);
+    assert.equal(blocked.records.filter((r) => r.event_type === "alert").map((r) => r.alert.action), ["blocked"]);
+    const own = runOn(dnsCapture(), ["-S", rulesFile('alert dns any any -> any any (msg:"own"; dns.query; content:"nothing"; sid:9; rev:1;)\n')]);
+    assert.equal(own.summary.rules, 1);
+    assert.equal(own.records.filter((r) => r.event_type === "alert"), []);
+    const none = runOn(dnsCapture(), ["--no-packs"]);
+    assert.equal(none.summary.rules, 0);
+    assert.equal(none.records.filter((r) => r.event_type === "alert"), []);
+    assert.throws(() => runOn(dnsCapture(), ["--no-packs", "-S", "x.rules"]), /choose one/);
+  });
+  withPacks(join(dir, "missing"), () => {
+    assert.throws(() => runOn(dnsCapture(), []), /built-in packs not found .*missing/);
+  });
 });
 
 test.run();

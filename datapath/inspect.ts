@@ -26,6 +26,7 @@ import { EV_ALERT } from "../engine/events.ts";
 import { Ips } from "../engine/ips.ts";
 import { defaultParsers, defaultProbes } from "../engine/applayer/registry.ts";
 import { buildRuleSet } from "../rules/build.ts";
+import { builtinPacksDir, builtinRuleFiles } from "../rules/packs/builtin.ts";
 import { applyExceptions } from "../rules/exceptions.ts";
 import { parseThresholdConfig, type ThresholdEntry } from "../rules/threshold-config.ts";
 import type { PolicySpec } from "../engine/policy/spec.ts";
@@ -47,8 +48,10 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
   --eve-flows           also write one "flow" record per flow
   --eve-packet          every alert carries its packet (base64 "packet"); rules with "tag" always do
   --simulate-ips        block as an inline IPS would (drop/reject rules) — for IPS rules
-  -S FILE               IPS rules file (Suricata syntax); rules that cannot be loaded are listed
-                        (file:line:col: reason) and skipped
+  -S FILE               IPS rules file (Suricata syntax) instead of the built-in packs; rules that
+                        cannot be loaded are listed (file:line:col: reason) and skipped
+  --no-packs            no IPS rules at all (without -S, every virtual patch of the built-in packs in
+                        rules/packs/vpatch/ is loaded: drop rules alert, and block with --simulate-ips)
   --strict              a rule that cannot be loaded is an error (default: listed and skipped)
   --threshold-file FILE Suricata threshold.config: suppress (per host), threshold, event_filter
                         (the policy's ips.exceptions silence rules per host/port the same way)
@@ -85,6 +88,8 @@ export interface InspectOptions {
   thresholdFile: string;
   /** A rule that cannot be loaded is fatal instead of skipped. */
   strict: boolean;
+  /** No rules at all (without -S the built-in packs are loaded). */
+  noPacks: boolean;
   /** Every alert carries its packet (EVE `packet`). */
   evePacket: boolean;
   eveFlows: boolean;
@@ -104,6 +109,7 @@ export function parseInspectArgs(args: string[]): InspectOptions {
     rulesFile: "",
     thresholdFile: "",
     strict: false,
+    noPacks: false,
     evePacket: false,
     eveFlows: false,
     simulateIps: false,
@@ -142,6 +148,9 @@ export function parseInspectArgs(args: string[]): InspectOptions {
         break;
       case "--threshold-file":
         o.thresholdFile = take();
+        break;
+      case "--no-packs":
+        o.noPacks = true;
         break;
       case "--strict":
         o.strict = true;
@@ -196,6 +205,9 @@ export interface InspectSummary {
   evePath: string;
   /** IPS alerts written. */
   alerts: number;
+  /** IPS rules loaded, and from where (`""`: none). */
+  rules: number;
+  ruleSource: string;
   /** Blocked packets by reason (and firewall rule), in order of first appearance. */
   blocked: { reason: string; packets: number }[];
 }
@@ -209,7 +221,8 @@ export function inspect(o: InspectOptions): InspectSummary {
     policySpec = loadPolicy(readFileSync(o.policyFile, "utf8"), o.policyFile);
     policy = compilePolicy(policySpec, o.engine.interfaces);
   }
-  if (o.thresholdFile !== "" && o.rulesFile === "") throw new UsageError("--threshold-file needs rules (-S FILE)");
+  if (o.thresholdFile !== "" && o.noPacks && o.rulesFile === "") throw new UsageError("--threshold-file needs rules (-S FILE or the built-in packs)");
+  if (o.noPacks && o.rulesFile !== "") throw new UsageError("-S and --no-packs: choose one");
   const reader = CaptureReader.open(o.capture);
   if (!existsSync(o.logDir)) mkdirSync(o.logDir, { recursive: true });
   else if (!statSync(o.logDir).isDirectory()) throw new Error(`-l ${o.logDir}: not a directory`);
@@ -221,9 +234,19 @@ export function inspect(o: InspectOptions): InspectSummary {
   const eve = new EveWriter({ interfaces: o.engine.interfaces });
   if (policy !== null) eve.addPolicy(policy);
   let alerts = 0;
+  let sources: { file: string; text: string }[] = [];
+  let ruleSource = o.rulesFile;
+  let rules = 0;
   if (o.rulesFile !== "") {
     if (!existsSync(o.rulesFile)) throw new Error(`-S ${o.rulesFile}: no such file`);
-    const built = buildRuleSet([{ file: o.rulesFile, text: readFileSync(o.rulesFile, "latin1") }]);
+    sources = [{ file: o.rulesFile, text: readFileSync(o.rulesFile, "latin1") }];
+  } else if (!o.noPacks) {
+    const dir = builtinPacksDir();
+    sources = builtinRuleFiles(dir);
+    ruleSource = `the built-in packs (${dir})`;
+  }
+  if (sources.length > 0) {
+    const built = buildRuleSet(sources);
     if (o.strict && built.problems.length > 0) {
       const first = built.problems[0];
       throw new Error(
@@ -247,6 +270,7 @@ export function inspect(o: InspectOptions): InspectSummary {
     const capturePackets = o.evePacket || (policySpec !== null && policySpec.ips !== null && policySpec.ips.logPackets);
     const ips = new Ips(engine.flows, engine.ring, { prevent, stateEntries: 1 << 16, capturePackets }, defaultParsers(), defaultProbes());
     ips.detector.setRuleSet(built.ruleSet);
+    rules = built.ruleSet.signatures.length;
     engine.setIps(ips);
     eve.addRuleSet(built.ruleSet);
   }
@@ -315,6 +339,8 @@ export function inspect(o: InspectOptions): InspectSummary {
     seconds: (performance.now() - t0) / 1000,
     evePath,
     alerts,
+    rules,
+    ruleSource,
     blocked: [...blocked.entries()].map(([reason, packets]) => ({ reason, packets })),
   };
 }
@@ -336,6 +362,7 @@ export function runInspect(args: string[]): number {
   try {
     const s = inspect(o);
     for (const n of o.notes.splice(0)) console.error(`tsugi inspect: ${n}`);
+    if (s.ruleSource !== "") console.log(`tsugi: ${s.rules} rules from ${s.ruleSource}`);
     console.log(
       `tsugi: ${s.packets} packets (${s.bytes} bytes), ${s.flows} flows, ${s.dropped} dropped, ${s.anomalies} anomalies, ${s.alerts} alerts, ${s.events} events in ${
         s.seconds.toFixed(2)
