@@ -14,8 +14,10 @@
  */
 import { parseRuleFiles } from "./load.ts";
 import { compileParsed } from "./build.ts";
+import { runRulesNew } from "./scaffold.ts";
 
 export const RULES_HELP = `usage: tsugi rules check [--json] [--strict] [--var NAME=VALUE]... FILE...
+       tsugi rules new CVE-YYYY-NNNNN [--id NAME] [--sid N] [--packs DIR]
 
 Parses Suricata-syntax rule files the way Tsugi loads them and reports every rule that cannot be
 loaded as FILE:LINE:COL: MESSAGE, then a summary: files, rules, loaded, skipped by reason.
@@ -33,7 +35,9 @@ options:
 exit codes:
   0  checked (rules may have been skipped unless --strict)
   1  --strict and at least one rule was skipped
-  2  usage error, or a file could not be read`;
+  2  usage error, or a file could not be read
+
+new: scaffolds a virtual patch (tsugi rules new --help)`;
 
 /** Runs `tsugi rules ...`; returns the exit code. */
 export function runRules(argv: string[]): number {
@@ -42,8 +46,9 @@ export function runRules(argv: string[]): number {
     console.log(RULES_HELP);
     return sub === undefined ? 2 : 0;
   }
+  if (sub === "new") return runRulesNew(rest);
   if (sub !== "check") {
-    console.error(`tsugi rules: unknown subcommand "${sub}" (only "check")\n\n${RULES_HELP}`);
+    console.error(`tsugi rules: unknown subcommand "${sub}" ("check" or "new")\n\n${RULES_HELP}`);
     return 2;
   }
   let json = false;
