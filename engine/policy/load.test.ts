@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { DocumentError } from "./document.ts";
-import { admitsAny, loadPolicy, PolicyError } from "./load.ts";
+import { admitsAny, loadPolicy, PolicyError, selectProfile } from "./load.ts";
 import type { PolicySpec } from "./spec.ts";
 import { closest, didYouMean } from "./suggest.ts";
 
@@ -178,7 +178,7 @@ test("wrong types say what was expected and what was found", () => {
   assert.equal(problems("firewall:\n  rules:\n    - just text\n"), ["policy.yaml:3:7: expected a rule (a mapping with name, action, ...), got the text \"just text\""]);
   assert.equal(problems("firewall:\n  stateful:\n    invalid_tcp_flags: yes\n"), ["policy.yaml:3:24: expected true or false, got the text \"yes\""]);
   assert.equal(problems("firewall:\n  stateful: { syn_flood: { sources: 0 } }\n"), ["policy.yaml:2:37: 0 is out of range for a number of sources (1..16777216)"]);
-  assert.equal(problems("- a\n"), ["policy.yaml:1:1: expected the policy to be a mapping (home_net, firewall, ips), got a list"]);
+  assert.equal(problems("- a\n"), ["policy.yaml:1:1: expected the policy to be a mapping (home_net, firewall, ips, app_control, profiles), got a list"]);
   assert.equal(problems(rule("action: deny", "interface: [eth0, [x]]")), ["policy.yaml:5:25: expected a single entry in this list of interface name patterns, got a list"]);
   assert.equal(problems(rule("action: deny", "src: { port: }")), ["policy.yaml:5:19: expected a list of ports, got an empty value"]);
 });
@@ -291,6 +291,62 @@ test("random text and random policies never throw anything but PolicyError", () 
     }),
     { numRuns: 3000 },
   );
+});
+
+const PROFILED = `home_net: [10.0.0.0/8]
+firewall:
+  rules:
+    - { name: allow all, action: allow }
+app_control:
+  rules:
+    - { app: bittorrent, action: block }
+profiles:
+  office:
+    app_control:
+      rules:
+        - { app: line, function: file-transfer, action: block }
+        - { category: p2p, action: block }
+  offsite:
+    firewall:
+      rules:
+        - { name: no inbound smb, action: deny, direction: in, protocol: tcp, dst: { port: 445 } }
+  home: null
+`;
+
+test("app_control: rules by app, category and function, in order", () => {
+  const spec = loadPolicy(PROFILED, F);
+  assert.equal(spec.appControl?.rules.map((r) => [r.app, r.category, r.function, r.action, r.where.line]), [["bittorrent", null, null, "block", 7]]);
+  const office = selectProfile(spec, "office");
+  assert.equal(office.appControl?.rules.map((r) => [r.app, r.category, r.function, r.action]), [
+    ["line", null, "file-transfer", "block"],
+    [null, "p2p", null, "block"],
+  ]);
+});
+
+test("profiles replace whole sections and keep the rest of the base policy", () => {
+  const spec = loadPolicy(PROFILED, F);
+  assert.equal([...(spec.profiles?.keys() ?? [])], ["office", "offsite", "home"]);
+  const office = selectProfile(spec, "office");
+  assert.equal(office.profile, "office");
+  assert.equal(office.firewall?.rules.map((r) => r.name), ["allow all"]);
+  assert.equal(office.homeNet, spec.homeNet);
+  const offsite = selectProfile(spec, "offsite");
+  assert.equal(offsite.firewall?.rules.map((r) => r.name), ["no inbound smb"]);
+  assert.equal(offsite.appControl?.rules.map((r) => r.app), ["bittorrent"]);
+  assert.equal(selectProfile(spec, "home").firewall, spec.firewall);
+  assert.is(selectProfile(spec, undefined), spec);
+  assert.throws(() => selectProfile(spec, "ofice"), /no profile "ofice" \(did you mean "office"\?\)/);
+  assert.throws(() => selectProfile(loadPolicy("home_net: any\n", F), "x"), /has no profiles section/);
+});
+
+test("app_control and profiles errors name file:line:col", () => {
+  assert.equal(problems("app_control:\n  rules:\n    - { app: bittorrent }\n"), [`${F}:3:7: an app_control rule needs "action" (block or allow)`]);
+  assert.equal(problems("app_control:\n  rules:\n    - { action: block }\n"), [`${F}:3:7: an app_control rule needs "app" (an application) or "category"`]);
+  assert.equal(problems("app_control:\n  rules:\n    - { app: x, category: p2p, action: block }\n"), [`${F}:3:7: an app_control rule names "app" or "category", not both`]);
+  assert.equal(problems("app_control:\n  rules:\n    - { app: x, action: deny }\n"), [`${F}:3:25: "action" must be block or allow, got "deny"`]);
+  assert.equal(problems("app_control:\n  rules:\n    - { app: BitTorrent, action: block }\n"), [`${F}:3:14: app "BitTorrent": names are lower case (letters, digits, ".", "-", "_")`]);
+  assert.equal(problems("profiles:\n  office:\n    firewal: {}\n"), [`${F}:3:5: unknown key "firewal" in profile "office" (home_net, firewall, ips, app_control) (did you mean "firewall"?)`]);
+  assert.equal(problems("profiles:\n  \"a b\": {}\n"), [`${F}:2:3: profile name "a b": use letters, digits, ".", "-" and "_" (up to 64)`]);
 });
 
 test.run();

@@ -46,6 +46,7 @@ import type { Node, ScalarNode } from "./document.ts";
 import { FIREWALL_ACTIONS } from "./spec.ts";
 import type {
   IpsExceptionSpec,
+  AppControlSpec,
   AddressRange,
   Direction,
   EndpointSpec,
@@ -126,7 +127,15 @@ const SECTIONS: ReadonlyMap<string, SectionReader> = new Map<string, SectionRead
   ["home_net", readHomeNet],
   ["firewall", readFirewall],
   ["ips", readIps],
+  ["app_control", readAppControl],
+  ["profiles", readProfiles],
 ]);
+const APP_CONTROL_KEYS = ["rules"] as const;
+const APP_RULE_KEYS = ["app", "category", "function", "action"] as const;
+/** Profile names: letters, digits, "-", "_" and "."; they travel in events and MQTT topics. */
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** App, category and function names as the signatures write them. */
+const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const IPS_KEYS = ["mode", "detect_only", "log_packets", "exceptions"] as const;
 const EXCEPTION_KEYS = ["sid", "gid", "src", "dst", "port", "reason"] as const;
 const TOP_KEYS = [...SECTIONS.keys()];
@@ -256,6 +265,115 @@ function readIps(node: Node, ck: Checker, spec: PolicySpec): void {
     };
     spec.ips.exceptions.push(ex);
   }
+}
+
+/**
+ * `app_control: { rules: [ { app | category, function?, action: block|allow } ] }`: which applications
+ * (or functions of them, e.g. a messenger's file transfer) are blocked. First match wins; no match allows.
+ */
+function readAppControl(node: Node, ck: Checker, spec: PolicySpec): void {
+  const ac: AppControlSpec = { rules: [] };
+  spec.appControl = ac;
+  if (isNull(node)) return;
+  const f = ck.fields(node, APP_CONTROL_KEYS, `"app_control" (rules)`);
+  if (f === null) return;
+  const rules = f.get("rules");
+  if (rules === undefined || isNull(rules)) return;
+  if (rules.kind !== "seq") {
+    ck.add(rules.where, `"rules" must be a list of { app or category, function, action }`);
+    return;
+  }
+  for (const item of rules.items) {
+    const r = ck.fields(item, APP_RULE_KEYS, "an app_control rule (app, category, function, action)");
+    if (r === null) continue;
+    const name = (key: string): [string | null, Where | null] => {
+      const n = r.get(key);
+      if (n === undefined) return [null, null];
+      const t = ck.text(n, `a ${key} name`);
+      if (t === null) return [null, null];
+      if (!APP_NAME.test(t)) {
+        ck.add(n.where, `${key} ${JSON.stringify(t)}: names are lower case (letters, digits, ".", "-", "_")`);
+        return [null, null];
+      }
+      return [t, n.where];
+    };
+    const [app, appWhere] = name("app");
+    const [category, categoryWhere] = name("category");
+    const [fn, functionWhere] = name("function");
+    if (!r.has("app") && !r.has("category")) {
+      ck.add(item.where, `an app_control rule needs "app" (an application) or "category"`);
+      continue;
+    }
+    if (r.has("app") && r.has("category")) {
+      ck.add(item.where, `an app_control rule names "app" or "category", not both`);
+      continue;
+    }
+    if (fn !== null && category !== null) {
+      ck.add(functionWhere ?? item.where, `"function" needs "app" (functions belong to one application)`);
+      continue;
+    }
+    const actionNode = r.get("action");
+    if (actionNode === undefined) {
+      ck.add(item.where, `an app_control rule needs "action" (block or allow)`);
+      continue;
+    }
+    const action = ck.text(actionNode, "an action");
+    if (action !== "block" && action !== "allow") {
+      if (action !== null) ck.add(actionNode.where, `"action" must be block or allow, got ${JSON.stringify(action)}`);
+      continue;
+    }
+    if (app === null && category === null) continue; // its name was already reported
+    ac.rules.push({ where: item.where, app, category, function: fn, action, appWhere, categoryWhere, functionWhere });
+  }
+}
+
+/**
+ * `profiles: { NAME: { firewall?, ips?, app_control?, home_net? } }`: location profiles. Each is the
+ * base policy with the sections it gives replaced whole (a section it leaves out is the base's).
+ */
+function readProfiles(node: Node, ck: Checker, spec: PolicySpec): void {
+  const profiles = new Map<string, PolicySpec>();
+  spec.profiles = profiles;
+  if (isNull(node)) return;
+  if (node.kind !== "map") {
+    ck.add(node.where, `"profiles" must map profile names to sections (e.g. office: { app_control: ... })`);
+    return;
+  }
+  const keys = [...SECTIONS.keys()].filter((k) => k !== "profiles");
+  for (const e of node.entries) {
+    if (!PROFILE_NAME.test(e.key)) {
+      ck.add(e.keyWhere, `profile name ${JSON.stringify(e.key)}: use letters, digits, ".", "-" and "_" (up to 64)`);
+      continue;
+    }
+    const p: PolicySpec = { ...spec, profiles: undefined, profile: e.key };
+    delete p.profiles;
+    profiles.set(e.key, p);
+    if (isNull(e.value)) continue;
+    const f = ck.fields(e.value, keys, `profile "${e.key}" (${keys.join(", ")})`);
+    if (f === null) continue;
+    for (const [key, read] of SECTIONS) {
+      const n = f.get(key);
+      if (n !== undefined) read(n, ck, p);
+    }
+  }
+}
+
+/**
+ * The policy for a location profile: `spec` itself for `undefined`, else its profile by name. Throws
+ * PolicyError naming the profiles there are (with a did-you-mean).
+ */
+export function selectProfile(spec: PolicySpec, name: string | undefined): PolicySpec {
+  if (name === undefined) return spec;
+  const p = spec.profiles?.get(name);
+  if (p !== undefined) return p;
+  const names = [...(spec.profiles?.keys() ?? [])];
+  const hint = didYouMean(name, names);
+  throw new PolicyError([{
+    where: { file: spec.source, line: 1, col: 1 },
+    reason: names.length === 0
+      ? `no profile "${name}": the policy has no profiles section`
+      : `no profile "${name}"${hint} (profiles: ${names.join(", ")})`,
+  }]);
 }
 
 function readHomeNet(node: Node, ck: Checker, spec: PolicySpec): void {

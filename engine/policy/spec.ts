@@ -132,9 +132,43 @@ export interface IpsSpec {
   exceptions: IpsExceptionSpec[];
 }
 
+/**
+ * One application-control rule: what it matches (an application, a category, optionally one of the
+ * application's functions such as `file-transfer`) and whether that traffic is blocked or allowed.
+ * Names are checked against the application signatures when the policy is compiled with them.
+ */
+export interface AppControlRuleSpec {
+  where: Where;
+  /** Application name (`bittorrent`, `line` …); null with `category`. */
+  app: string | null;
+  /** Category (`p2p`, `messenger` …); null with `app`. */
+  category: string | null;
+  /** A function of the application (`chat`, `file-transfer` …); null: the whole application. */
+  function: string | null;
+  action: "block" | "allow";
+  /** Where each name was written (for compile-time errors about unknown names). */
+  appWhere: Where | null;
+  categoryWhere: Where | null;
+  functionWhere: Where | null;
+}
+
+/** `app_control:`: rules evaluated in order, the first match decides; no match allows. */
+export interface AppControlSpec {
+  rules: AppControlRuleSpec[];
+}
+
 export interface PolicySpec {
   /** The file the policy came from (or "inline"). */
   source: string;
+  /** null when the document has no `app_control:` section: no application is blocked. */
+  appControl?: AppControlSpec | null;
+  /**
+   * Location profiles (`profiles:`): each is this policy with the sections the profile gives replaced
+   * (its `profile` is set). The agent picks one by location; `tsugi inspect --profile NAME` too.
+   */
+  profiles?: Map<string, PolicySpec>;
+  /** The profile this spec is (undefined: the base policy). */
+  profile?: string;
   /** null when the document has no `ips:` section. */
   ips: IpsSpec | null;
   /** Networks that are "ours": decide direction for offline runs. */
