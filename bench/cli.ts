@@ -7,10 +7,12 @@ import { readAll } from "../datapath/pcap/reader.ts";
 import { flowTableMemory, runWorkload, type FlowMemoryResult, type WorkloadResult } from "./engine.ts";
 import { firewall64, type Workload } from "./workloads.ts";
 import { runBenchIps } from "./ips-cli.ts";
+import { runPackBench } from "./pack.ts";
 import { type CommonBenchArgs, commonOption } from "./args.ts";
 
 export const BENCH_USAGE = `usage: tsugi bench engine [options]
        tsugi bench ips [options]      (tsugi bench ips --help)
+       tsugi bench pack [options]     (tsugi bench pack --help)
 
 Measures Engine.process per workload next to a baseline loop over the same packets (same run), and
 the memory of a 1,000,000-flow table.
@@ -88,8 +90,9 @@ export async function runBench(args: string[]): Promise<number> {
     return what === undefined ? 2 : 0;
   }
   if (what === "ips") return await runBenchIps(rest);
+  if (what === "pack") return runPackBench(rest);
   if (what !== "engine") {
-    console.error(`tsugi bench: unknown benchmark "${what}" (have: engine, ips)`);
+    console.error(`tsugi bench: unknown benchmark "${what}" (have: engine, ips, pack)`);
     return 2;
   }
   if (rest.includes("-h") || rest.includes("--help")) {
