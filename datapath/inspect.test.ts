@@ -1,10 +1,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect, parseInspectArgs, UsageError } from "./inspect.ts";
-import { ether, udpPacket } from "./craft.ts";
+import { ether, tcpPacket, udpPacket } from "./craft.ts";
 import { pcapBytes } from "./pcap/writer.ts";
 
 const sample = new URL("./samples/branch-office.pcap", import.meta.url).pathname;
@@ -190,6 +190,8 @@ function packsDir(rules: string): string {
   const dir = mkdtempSync(join(tmpdir(), "tsugi-packs-"));
   mkdirSync(join(dir, "vpatch", "p1"), { recursive: true });
   writeFileSync(join(dir, "vpatch", "p1", "p1.rules"), rules);
+  mkdirSync(join(dir, "apps"));
+  copyFileSync(new URL("../rules/packs/apps/apps.yaml", import.meta.url), join(dir, "apps", "apps.yaml"));
   return dir;
 }
 
@@ -213,6 +215,34 @@ test("without -S the built-in packs are loaded; -S replaces them; --no-packs loa
   withPacks(join(dir, "missing"), () => {
     assert.throws(() => runOn(dnsCapture(), []), /built-in packs not found .*missing/);
   });
+});
+
+test("app control: the policy's profile blocks an application; drop records and the summary name it", () => {
+  const c = { src: "198.18.0.10", dst: "198.18.9.9", sport: 40000, dport: 51413 };
+  const sv = { src: c.dst, dst: c.src, sport: c.dport, dport: c.sport };
+  const hs = Uint8Array.from([19, ...new TextEncoder().encode("BitTorrent protocol"), ...new Array(48).fill(0)]);
+  const frames = [
+    tcpPacket({ ...c, seq: 100, flags: "S" }),
+    tcpPacket({ ...sv, seq: 500, ack: 101, flags: "SA" }),
+    tcpPacket({ ...c, seq: 101, ack: 501, flags: "A" }),
+    tcpPacket({ ...c, seq: 101, ack: 501, payload: hs }),
+  ].map((p) => ether(p));
+  const dir = mkdtempSync(join(tmpdir(), "tsugi-bt-"));
+  const capture = join(dir, "bt.pcap");
+  writeFileSync(capture, pcapBytes(1, frames.map((data, i) => ({ data, tsUs: 1_700_000_000_000_000 + i * 1000 }))));
+  const policy = join(dir, "policy.yaml");
+  writeFileSync(policy, "profiles:\n  office: {}\n  offsite:\n    app_control:\n      rules:\n        - { app: bittorrent, action: block }\n");
+  const office = runOn(capture, ["--policy", policy, "--profile", "office", "--eve-flows"]);
+  assert.is(office.summary.dropped, 0);
+  assert.equal(office.records.filter((r) => r.event_type === "flow").map((r) => r.application), ["bittorrent"]);
+  const offsite = runOn(capture, ["--policy", policy, "--profile", "offsite"]);
+  assert.is(offsite.summary.dropped, 1);
+  assert.equal(offsite.summary.blocked, [{ reason: "app control: bittorrent", packets: 1 }]);
+  const drop = offsite.records.find((r) => r.event_type === "drop");
+  assert.is(drop.drop.reason, "application");
+  assert.is(drop.drop.application, "bittorrent");
+  assert.throws(() => runOn(capture, ["--policy", policy, "--profile", "ofsite"]), /no profile "ofsite" \(did you mean "offsite"\?\)/);
+  assert.throws(() => runOn(capture, ["--profile", "office"]), /--profile needs --policy/);
 });
 
 test.run();

@@ -20,7 +20,7 @@ import { EveWriter } from "../engine/eve.ts";
 import { EV_DROP } from "../engine/events.ts";
 import { PacketMeta } from "../engine/packet.ts";
 import { compilePolicy, type CompiledPolicy } from "../engine/policy/compiled.ts";
-import { loadPolicy } from "../engine/policy/load.ts";
+import { loadPolicy, selectProfile } from "../engine/policy/load.ts";
 import { CaptureReader } from "./pcap/reader.ts";
 import { EV_ALERT } from "../engine/events.ts";
 import { Ips } from "../engine/ips.ts";
@@ -30,6 +30,10 @@ import { builtinPacksDir, builtinRuleFiles } from "../rules/packs/builtin.ts";
 import { applyExceptions } from "../rules/exceptions.ts";
 import { parseThresholdConfig, type ThresholdEntry } from "../rules/threshold-config.ts";
 import type { PolicySpec } from "../engine/policy/spec.ts";
+import { AppIdentifier } from "../engine/appid/identifier.ts";
+import { compileAppControl } from "../engine/appid/control.ts";
+import { FUNCTION_NAMES } from "../engine/appid/tables.ts";
+import { loadAppSignatures } from "../rules/packs/apps.ts";
 
 export const INSPECT_USAGE = `usage: tsugi inspect -r FILE [options]
 
@@ -38,7 +42,8 @@ Inspects a pcap or pcapng capture and writes Suricata-compatible EVE records to 
   -r FILE               capture to read (pcap or pcapng)
   -l DIR                directory for eve.json (default: current directory; created if missing)
   --policy FILE         policy (YAML or JSON): home_net, the stateful firewall, ips (mode, detect_only,
-                        log_packets, exceptions); none: no firewall
+                        log_packets, exceptions), app_control, profiles; none: no firewall
+  --profile NAME        apply the policy's location profile NAME (its sections replace the base's)
   -k auto|all|none      checksum validation (default auto: stop validating when the capture shows
                         offloaded checksums, as Suricata does)
   --set KEY=VALUE       engine setting, Suricata's names: stream.midstream=true, defrag.policy=linux,
@@ -90,6 +95,8 @@ export interface InspectOptions {
   strict: boolean;
   /** No rules at all (without -S the built-in packs are loaded). */
   noPacks: boolean;
+  /** The policy's location profile to apply (undefined: the base policy). */
+  profile: string | undefined;
   /** Every alert carries its packet (EVE `packet`). */
   evePacket: boolean;
   eveFlows: boolean;
@@ -110,6 +117,7 @@ export function parseInspectArgs(args: string[]): InspectOptions {
     thresholdFile: "",
     strict: false,
     noPacks: false,
+    profile: undefined,
     evePacket: false,
     eveFlows: false,
     simulateIps: false,
@@ -151,6 +159,9 @@ export function parseInspectArgs(args: string[]): InspectOptions {
         break;
       case "--no-packs":
         o.noPacks = true;
+        break;
+      case "--profile":
+        o.profile = take();
         break;
       case "--strict":
         o.strict = true;
@@ -218,11 +229,12 @@ export function inspect(o: InspectOptions): InspectSummary {
   let policySpec: PolicySpec | null = null;
   if (o.policyFile !== "") {
     if (!existsSync(o.policyFile)) throw new Error(`${o.policyFile}: no such file`);
-    policySpec = loadPolicy(readFileSync(o.policyFile, "utf8"), o.policyFile);
+    policySpec = selectProfile(loadPolicy(readFileSync(o.policyFile, "utf8"), o.policyFile), o.profile);
     policy = compilePolicy(policySpec, o.engine.interfaces);
   }
   if (o.thresholdFile !== "" && o.noPacks && o.rulesFile === "") throw new UsageError("--threshold-file needs rules (-S FILE or the built-in packs)");
   if (o.noPacks && o.rulesFile !== "") throw new UsageError("-S and --no-packs: choose one");
+  if (o.profile !== undefined && o.policyFile === "") throw new UsageError("--profile needs --policy FILE");
   const reader = CaptureReader.open(o.capture);
   if (!existsSync(o.logDir)) mkdirSync(o.logDir, { recursive: true });
   else if (!statSync(o.logDir).isDirectory()) throw new Error(`-l ${o.logDir}: not a directory`);
@@ -233,6 +245,13 @@ export function inspect(o: InspectOptions): InspectSummary {
   engine.logFlows = o.eveFlows;
   const eve = new EveWriter({ interfaces: o.engine.interfaces });
   if (policy !== null) eve.addPolicy(policy);
+  // application identification (EVE `application`), whatever else is loaded
+  const appTables = loadAppSignatures();
+  const appid = new AppIdentifier(appTables, engine.flows);
+  // app control: the (profile's) policy's app_control rules; unknown names are errors here
+  if (policySpec !== null) appid.blocked.set(compileAppControl(policySpec.appControl, appTables));
+  engine.setAppIdentifier(appid);
+  eve.setAppNames(appTables.names, FUNCTION_NAMES);
   let alerts = 0;
   let sources: { file: string; text: string }[] = [];
   let ruleSource = o.rulesFile;

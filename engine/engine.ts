@@ -48,7 +48,9 @@ import type { CompiledPolicy } from "./policy/compiled.ts";
 import type { StreamConsumer } from "./stream/consumer.ts";
 import { Reassembler } from "./stream/reassembler.ts";
 import type { Ips } from "./ips.ts";
+import type { AppIdentifier } from "./appid/identifier.ts";
 import {
+  DROP_APP_CONTROL,
   DROP_EXHAUSTED,
   DROP_FIREWALL_RULE,
   DROP_IPS_RULE,
@@ -107,6 +109,8 @@ export class EngineStats {
   logOnly = 0;
   /** Packets blocked by IPS rules (drop/reject in prevent mode, and the rest of their flows). */
   ipsDropped = 0;
+  /** Packets blocked by app control (their flow's application or function is blocked). */
+  appDropped = 0;
 }
 
 export class Engine {
@@ -125,6 +129,8 @@ export class Engine {
   private ips: Ips | null = null;
   /** TCP stream reassembly; created (with its memcap) when a stream consumer is first set. */
   private reasm: Reassembler | null = null;
+  /** Application identification (and app control); null: flows are not named. */
+  private appid: AppIdentifier | null = null;
 
   /** Traffic time of the last flow sweep. */
   private lastSweepUs = 0.5;
@@ -183,6 +189,15 @@ export class Engine {
   setIps(ips: Ips | null): void {
     this.ips = ips;
     this.streamConsumer = ips === null ? null : ips.app;
+  }
+
+  /** Installs application identification (cold path); it runs on every packet the firewall and IPS let through. */
+  setAppIdentifier(a: AppIdentifier | null): void {
+    this.appid = a;
+  }
+
+  get appIdentifier(): AppIdentifier | null {
+    return this.appid;
   }
 
   /** The stream reassembler (raw windows, counters), null until a stream consumer was set. */
@@ -386,6 +401,14 @@ export class Engine {
         return v === VERDICT_REJECT ? VERDICT_REJECT : d; // reject: the datapath answers with a RST / ICMP unreachable
       }
     } else if (p.anomalyCount > 0) this.emitAnomalies(p, flowId, flowDir);
+    // Application identification after the app layer parsed this packet; a blocked application's
+    // flow is dropped from the packet that named it on (fail closed once named).
+    const appid = this.appid;
+    if (appid !== null && flow >= 0 && !lookupOnly && (this.flows.flags[flow] & FLOW_BYPASS) === 0 && appid.onPacket(p, flow, flowDir)) {
+      st.appDropped++;
+      // the drop record names the application: app id | function << 12 (engine/appid/tables.ts)
+      return this.drop(p, DROP_APP_CONTROL, this.flows.application[flow] | (this.flows.appFunction[flow] << 12), 0, flowId, flowDir);
+    }
     st.passed++;
     return VERDICT_PASS;
   }

@@ -17,7 +17,7 @@ import { alprotoName } from "./applayer/proto.ts";
 import type { FirewallRuleSpec } from "./policy/spec.ts";
 import type { CompiledPolicy } from "./policy/compiled.ts";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TUNNEL_NAMES } from "./packet.ts";
-import { DROP_IPS_RULE, dropReasonName } from "./verdict.ts";
+import { DROP_APP_CONTROL, DROP_IPS_RULE, dropReasonName } from "./verdict.ts";
 import type { Signature } from "./detect/signature.ts";
 
 /** IANA protocol names as Suricata prints them in `proto`. */
@@ -100,6 +100,24 @@ export class EveWriter {
   /** Makes an IPS rule set's signatures known (call when a rule set is loaded). */
   addRuleSet(rs: RuleSet): void {
     this.ruleSets.set(rs.generation, rs);
+  }
+
+  /** Application names by app id (engine/appid AppIdTables.names) and function names, for `application`. */
+  private appNames: readonly string[] = [];
+  private fnNames: readonly string[] = [];
+
+  /** Makes application names known (call when app signatures are loaded). */
+  setAppNames(apps: readonly string[], functions: readonly string[]): void {
+    this.appNames = apps;
+    this.fnNames = functions;
+  }
+
+  /** `,"application":"…"` (and `"app_function"`) for a ring `application` value (app id | function << 12). */
+  private applicationFields(v: number): string {
+    const name = this.appNames[v & 0xfff] ?? "";
+    if (name === "") return "";
+    const fn = this.fnNames[v >>> 12] ?? "";
+    return fn === "" ? `,"application":"${name}"` : `,"application":"${name}","app_function":"${fn}"`;
   }
 
   /** Makes a policy's rules known (call when a policy is set). */
@@ -204,6 +222,9 @@ export class EveWriter {
     if (ring.code[i] === DROP_IPS_RULE) {
       const sig = this.signature(ring, i);
       if (sig !== undefined) s += `,"signature_id":${sig.sid},"signature":${JSON.stringify(sig.msg)}`;
+    } else if (ring.code[i] === DROP_APP_CONTROL) {
+      // app control keeps the flow's application (app id | function << 12) in `rule`
+      if (ring.rule[i] > 0) s += this.applicationFields(ring.rule[i]);
     } else if (ring.rule[i] >= 0) {
       const r = this.firewallRule(ring.policyGen[i], ring.rule[i]);
       if (r !== undefined) {
@@ -226,6 +247,7 @@ export class EveWriter {
     s += "}";
     const ap = alprotoName(ring.appProto[i]);
     if (ap !== "") s += `,"app_proto":"${ap}"`;
+    s += this.applicationFields(ring.application[i]);
     s += this.packetField(ring, i);
     return s + "}";
   }
@@ -249,6 +271,11 @@ export class EveWriter {
       const sig = this.signature(ring, i);
       return sig === undefined ? reason : `${reason} sid ${sig.sid} "${sig.msg}"`;
     }
+    if (ring.code[i] === DROP_APP_CONTROL) {
+      const v = ring.rule[i];
+      const fn = this.fnNames[v >>> 12] ?? "";
+      return `app control: ${this.appNames[v & 0xfff] ?? "?"}${fn === "" ? "" : ` ${fn}`}`;
+    }
     const r = ring.rule[i] >= 0 ? this.firewallRule(ring.policyGen[i], ring.rule[i]) : undefined;
     return r === undefined ? reason : `${reason} "${r.name}"`;
   }
@@ -268,6 +295,7 @@ export class EveWriter {
     },"state":"${FLOW_STATES[ring.state[i]] ?? "new"}","reason":"${FLOW_REASONS[ring.code[i]] ?? "timeout"}","alerted":false}`;
     const ap = alprotoName(ring.appProto[i]);
     if (ap !== "") s += `,"app_proto":"${ap}"`;
+    s += this.applicationFields(ring.application[i]);
     return s + "}";
   }
 }

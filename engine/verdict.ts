@@ -31,6 +31,8 @@ export const DROP_EXHAUSTED = 6;
 export const DROP_IPS_RULE = 7;
 /** The packet could not be decoded and the policy drops malformed packets. */
 export const DROP_MALFORMED = 8;
+/** The flow's application (or its function) is blocked by app control (engine/appid). */
+export const DROP_APP_CONTROL = 9;
 
 const names = [
   "",
@@ -42,6 +44,7 @@ const names = [
   "memcap",
   "rules",
   "decode error",
+  "application",
 ];
 
 /** The text for a drop reason code (EVE `drop.reason`). */

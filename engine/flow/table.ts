@@ -155,6 +155,8 @@ export class FlowTable {
   readonly fwCache: Int32Array;
   readonly appProto: Uint16Array;
   readonly application: Uint16Array;
+  /** What the application is doing (engine/appid FUNCTION_NAMES index; 0: not known). */
+  readonly appFunction: Uint8Array;
   /** TCP flags seen, OR-ed, [2 * idx + dir]. */
   readonly tcpFlagsSeen: Uint8Array;
   /** Per-side TCP sequence tracking (for the stream reassembler). */
@@ -249,6 +251,7 @@ export class FlowTable {
     this.fwCache = new Int32Array(n);
     this.appProto = new Uint16Array(n);
     this.application = new Uint16Array(n);
+    this.appFunction = new Uint8Array(n);
     this.tcpFlagsSeen = new Uint8Array(2 * n);
     this.tcp = new TcpTracker(n);
     this.timeoutUs = timeoutTable(cfg.tcp, cfg.udp, cfg.icmp, cfg.other);
@@ -257,7 +260,7 @@ export class FlowTable {
     const arrays = [
       this.buckets, this.next, this.hashOf, this.keyAddr, this.keyPort, this.keyProto, this.keyKind, this.keyVlan,
       this.flowId, this.state, this.tcpState, this.startUs, this.lastUs, this.pkts, this.bytes, this.flags,
-      this.fwCache, this.appProto, this.application, this.tcpFlagsSeen,
+      this.fwCache, this.appProto, this.application, this.appFunction, this.tcpFlagsSeen,
     ];
     let bytes = this.tcp.memoryBytes;
     for (const a of arrays) bytes += a.byteLength;
@@ -586,6 +589,7 @@ export class FlowTable {
     this.fwCache[i] = 0;
     this.appProto[i] = 0;
     this.application[i] = 0;
+    this.appFunction[i] = 0;
     this.tcp.reset(i);
     this.stats.active++;
     this.stats.created++;
@@ -695,7 +699,8 @@ export class FlowTable {
     r.endUs[e] = this.lastUs[i];
     r.state[e] = this.state[i];
     r.appProto[e] = this.appProto[i];
-    r.application[e] = this.application[i];
+    // the app id (low 12 bits) and its function above them: engine/appid/tables.ts APP_FUNCTION_SHIFT
+    r.application[e] = this.application[i] | (this.appFunction[i] << 12);
     return true;
   }
 
