@@ -8,11 +8,13 @@ import { flowTableMemory, runWorkload, type FlowMemoryResult, type WorkloadResul
 import { firewall64, type Workload } from "./workloads.ts";
 import { runBenchIps } from "./ips-cli.ts";
 import { runPackBench } from "./pack.ts";
+import { runScanBench } from "./scan.ts";
 import { type CommonBenchArgs, commonOption } from "./args.ts";
 
 export const BENCH_USAGE = `usage: tsugi bench engine [options]
        tsugi bench ips [options]      (tsugi bench ips --help)
        tsugi bench pack [options]     (tsugi bench pack --help)
+       tsugi bench scan [options]     (tsugi bench scan --help)
 
 Measures Engine.process per workload next to a baseline loop over the same packets (same run), and
 the memory of a 1,000,000-flow table.
@@ -91,8 +93,9 @@ export async function runBench(args: string[]): Promise<number> {
   }
   if (what === "ips") return await runBenchIps(rest);
   if (what === "pack") return runPackBench(rest);
+  if (what === "scan") return runScanBench(rest);
   if (what !== "engine") {
-    console.error(`tsugi bench: unknown benchmark "${what}" (have: engine, ips, pack)`);
+    console.error(`tsugi bench: unknown benchmark "${what}" (have: engine, ips, pack, scan)`);
     return 2;
   }
   if (rest.includes("-h") || rest.includes("--help")) {

@@ -20,8 +20,9 @@ import {
   verifyPack,
 } from "./pack.ts";
 import type { Pack } from "./pack.ts";
+import { scaffoldVpatch } from "../scaffold.ts";
 
-const templates = fileURLToPath(new URL("../templates/", import.meta.url));
+const templates = fileURLToPath(new URL("../packs/templates/", import.meta.url));
 const RULE_A = 'alert tcp any any -> any 80 (msg:"evil http"; content:"evil"; sid:1000001; rev:1;)\n';
 const RULE_B = '# smb\ndrop tcp any any -> any 445 (msg:"bad smb"; content:"bad"; sid:1000002; rev:2;)\n';
 
@@ -204,6 +205,83 @@ test("a bad rule or policy fails the build with file:line:col and writes nothing
     const r = buildPack(collectSources(f.src), { version: "1", privateKey: loadPrivateKey(f.key) });
     assert.is(r.pack, null);
     assert.ok(r.problems.some((p) => /^bad\.yaml:4:\d+: .*denny/.test(p)), r.problems.join("\n"));
+  } finally {
+    rmSync(f.root, { recursive: true, force: true });
+  }
+});
+
+const VPATCH_META = `id: demo-1
+title: "demo"
+cve: [CVE-2017-0144]
+cvss: { score: 8.1, vector: "CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H" }
+severity: high
+application_type: smb-server
+issued: 2026-11-25
+auto: true
+rules: [7100900]
+description: d
+references: [https://example.org/x]
+affected:
+  windows:
+    - { os: "6.1.7601", kb: [KB4012212], month: "2017-03" }
+`;
+const VPATCH_RULE =
+  'drop tcp any any -> any 445 (msg:"demo"; content:"x"; metadata: cve CVE-2017-0144, tsugi_patch demo-1; sid:7100900; rev:1;)\n';
+
+test("*.vpatch.yaml is checked as metadata (with its folder's rules), data/*.yaml by its validator", () => {
+  const f = fixture();
+  try {
+    const dir = join(f.src, "vpatch", "demo-1");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "demo-1.rules"), VPATCH_RULE);
+    writeFileSync(join(dir, "demo-1.vpatch.yaml"), VPATCH_META);
+    mkdirSync(join(f.src, "data"));
+    writeFileSync(join(f.src, "data", "windows.yaml"), 'versions:\n  - { os: "6.1.7601", names: ["Windows 7 SP1"], ubr: false }\nupdates:\n  - os: ["6.1.7601"]\n    cumulative: [{ kb: KB4534310, month: "2020-01" }]\n');
+    const ok = buildPack(collectSources(f.src), { version: "1", privateKey: loadPrivateKey(f.key) });
+    assert.equal(ok.problems, []);
+    assert.ok(ok.pack?.files.some((x) => x.path === "vpatch/demo-1/demo-1.vpatch.yaml"));
+
+    writeFileSync(join(dir, "demo-1.vpatch.yaml"), VPATCH_META.replace("severity: high", "severity: hihg").replace("[7100900]", "[7100901]"));
+    writeFileSync(join(f.src, "data", "windows.yaml"), 'versions: []\nupdate: []\n');
+    const bad = buildPack(collectSources(f.src), { version: "1", privateKey: loadPrivateKey(f.key), displayDir: "packs" });
+    assert.is(bad.pack, null);
+    const want = [
+      'packs/data/windows.yaml:1:11: versions is empty',
+      'packs/data/windows.yaml:2:1: unknown key "update" in the Windows update data (did you mean "updates"?)',
+      'packs/vpatch/demo-1/demo-1.vpatch.yaml:5:11: severity "hihg" is not one of none, low, medium, high, critical',
+    ];
+    for (const w of want) assert.ok(bad.problems.some((p) => p.startsWith(w)), `${w}\n${bad.problems.join("\n")}`);
+    writeFileSync(join(dir, "demo-1.vpatch.yaml"), VPATCH_META.replace("[7100900]", "[7100901]"));
+    writeFileSync(join(f.src, "data", "windows.yaml"), "versions: []\nupdates: []\n");
+    const cross = buildPack(collectSources(f.src), { version: "1", privateKey: loadPrivateKey(f.key), displayDir: "packs" });
+    assert.ok(cross.problems.includes(
+      'packs/vpatch/demo-1/demo-1.rules:1:1: sid 7100900 is not listed in "rules:" of vpatch/demo-1/demo-1.vpatch.yaml',
+    ), cross.problems.join("\n"));
+    assert.ok(cross.problems.some((p) => p.startsWith("packs/vpatch/demo-1/demo-1.vpatch.yaml:9:9: sid 7100901 is listed")));
+  } finally {
+    rmSync(f.root, { recursive: true, force: true });
+  }
+});
+
+test("a scaffolded patch (TODO left), a patch without metadata and bad app signatures fail the build", () => {
+  const f = fixture();
+  try {
+    const dir = join(f.src, "vpatch", "demo-1");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "demo-1.rules"), VPATCH_RULE);
+    writeFileSync(join(dir, "demo-1.vpatch.yaml"), VPATCH_META);
+    mkdirSync(join(f.src, "vpatch", "bare"));
+    writeFileSync(join(f.src, "vpatch", "bare", "bare.rules"), 'drop tcp any any -> any 1 (msg:"bare"; content:"y"; sid:7100950; rev:1;)\n');
+    scaffoldVpatch({ cve: "CVE-2099-0001", packsDir: f.src });
+    mkdirSync(join(f.src, "apps"));
+    writeFileSync(join(f.src, "apps", "apps.yaml"), "apps:\n  - name: x\n    colour: blue\n");
+    const r = buildPack(collectSources(f.src), { version: "1", privateKey: loadPrivateKey(f.key), displayDir: "packs" });
+    assert.is(r.pack, null);
+    const has = (re: RegExp) => assert.ok(r.problems.some((p) => re.test(p)), `${re}\n${r.problems.join("\n")}`);
+    has(/^packs\/vpatch\/bare\/bare\.rules:1:1: virtual patch "bare" has no metadata \(vpatch\/bare\/bare\.vpatch\.yaml\)/);
+    has(/^packs\/vpatch\/cve-2099-0001\/cve-2099-0001\.rules:1:\d+: TODO: this virtual patch is not filled in yet/);
+    has(/^packs\/vpatch\/cve-2099-0001\/cve-2099-0001\.vpatch\.yaml:\d+:\d+: /);
+    has(/^packs\/apps\/apps\.yaml:3:5: /);
   } finally {
     rmSync(f.root, { recursive: true, force: true });
   }

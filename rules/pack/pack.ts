@@ -27,6 +27,10 @@ import { join, relative, sep } from "node:path";
 import { buildRuleSet } from "../build.ts";
 import { loadPolicy } from "../../engine/policy/load.ts";
 import { compilePolicy } from "../../engine/policy/compiled.ts";
+import { checkVpatchFolder, parseVpatchMeta, type RuleFacts } from "../recommend/meta.ts";
+import type { Problem } from "../recommend/fields.ts";
+import { parseWindowsData } from "../recommend/windows-data.ts";
+import { compileAppSignatures } from "../../engine/appid/compile.ts";
 
 export const PACK_FORMAT = "tsugi-pack/1";
 
@@ -155,7 +159,53 @@ export interface BuildPackResult {
   problems: string[];
 }
 
-/** Validates every source (rules compile, policies load and compile) and signs the pack; any problem fails. */
+/** Virtual-patch metadata files: validated as metadata (rules/recommend/meta.ts), not as policies. */
+export const VPATCH_META_SUFFIX = ".vpatch.yaml";
+
+/** `*.vpatch.yaml`: the metadata's own problems, then the cross-check against the folder's rules. */
+function vpatchProblems(text: string, file: string, folder: string, rules: readonly RuleFacts[]): Problem[] {
+  const r = parseVpatchMeta(text, file);
+  if (r.meta === undefined) return r.problems;
+  return checkVpatchFolder(r.meta, folder, rules);
+}
+
+/** `data/*.yaml` (data the packs ship, each with its validator), or null for any other file. */
+function dataFileProblems(s: PackSource): Problem[] | null {
+  const m = /(?:^|\/)data\/([^/]+\.yaml)$/.exec(s.path);
+  if (m === null) return null;
+  if (m[1] === "windows.yaml") return parseWindowsData(s.content, s.path).problems;
+  return [{ file: s.path, line: 1, col: 1, message: `unknown data file "${m[1]}" (data/ holds: windows.yaml)` }];
+}
+
+/**
+ * Virtual patches must be complete to ship: every `vpatch/<id>/` folder with rules has its
+ * `<id>.vpatch.yaml`, and no rule file still carries a `TODO` left by `tsugi rules new`.
+ */
+function vpatchCompleteness(sources: readonly PackSource[]): Problem[] {
+  const out: Problem[] = [];
+  const metas = new Set(sources.filter((s) => s.path.endsWith(VPATCH_META_SUFFIX)).map((s) => s.path));
+  for (const s of sources) {
+    const m = /(?:^|\/)vpatch\/([^/]+)\/[^/]+\.rules$/.exec(s.path);
+    if (m === null) continue;
+    const folder = s.path.slice(0, s.path.lastIndexOf("/"));
+    const meta = `${folder}/${m[1]}${VPATCH_META_SUFFIX}`;
+    if (!metas.has(meta)) out.push({ file: s.path, line: 1, col: 1, message: `virtual patch "${m[1]}" has no metadata (${meta})` });
+    const lines = s.content.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const col = lines[i].indexOf("TODO");
+      if (col >= 0) {
+        out.push({ file: s.path, line: i + 1, col: col + 1, message: "TODO: this virtual patch is not filled in yet (tsugi rules new scaffold)" });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates every source (rules compile; `*.vpatch.yaml` metadata and `data/*.yaml` by their validators;
+ * other `*.yaml` as policies that load and compile) and signs the pack; any problem fails.
+ */
 export function buildPack(sources: PackSource[], opts: BuildPackOptions): BuildPackResult {
   const show = (p: string): string => (opts.displayDir ? join(opts.displayDir, p) : p);
   const problems: string[] = [];
@@ -165,6 +215,27 @@ export function buildPack(sources: PackSource[], opts: BuildPackOptions): BuildP
   for (const p of built.problems) problems.push(`${show(p.pos.file)}:${p.pos.line}:${p.pos.col}: ${p.message}`);
   for (const s of sources) {
     if (!s.path.endsWith(".yaml")) continue;
+    const data = dataFileProblems(s);
+    if (data !== null) {
+      problems.push(...data.map((p) => `${show(p.file)}:${p.line}:${p.col}: ${p.message}`));
+      continue;
+    }
+    if (/(?:^|\/)apps\/[^/]+\.yaml$/.test(s.path)) {
+      try {
+        compileAppSignatures(s.content, show(s.path));
+      } catch (e) {
+        if (!(e instanceof Error)) throw e;
+        problems.push(e.message);
+      }
+      continue;
+    }
+    if (s.path.endsWith(VPATCH_META_SUFFIX)) {
+      const dir = s.path.includes("/") ? s.path.slice(0, s.path.lastIndexOf("/")) : "";
+      const rules = built.parsed.filter((r) => r.pos.file.slice(0, Math.max(0, r.pos.file.lastIndexOf("/"))) === dir);
+      const folder = dir.split("/").pop() || ".";
+      for (const p of vpatchProblems(s.content, s.path, folder, rules)) problems.push(`${show(p.file)}:${p.line}:${p.col}: ${p.message}`);
+      continue;
+    }
     try {
       compilePolicy(loadPolicy(s.content, show(s.path)), []);
     } catch (e) {
@@ -172,6 +243,7 @@ export function buildPack(sources: PackSource[], opts: BuildPackOptions): BuildP
       problems.push(...e.message.split("\n"));
     }
   }
+  problems.push(...vpatchCompleteness(sources).map((p) => `${show(p.file)}:${p.line}:${p.col}: ${p.message}`));
   if (problems.length > 0) return { pack: null, problems };
   const files: PackFile[] = sources.map((s) => ({
     path: s.path,

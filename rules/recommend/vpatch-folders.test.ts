@@ -1,0 +1,68 @@
+// Every real virtual-patch folder under rules/packs/vpatch/ that has metadata validates: its
+// <id>.vpatch.yaml reads without problems and agrees with the folder's .rules (id, sids both ways, drop,
+// CVEs, tsugi_patch); the shipped Windows update data validates; and the whole set scans an example
+// inventory. Runs on whatever folders exist (patches are written in parallel): a folder without metadata
+// yet is named on stderr, not failed; invalid metadata fails with every problem as file:line:col.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseRules } from "../parse.ts";
+import { showProblem, type Problem } from "./fields.ts";
+import { checkVpatchFolder, parseVpatchMeta, type VpatchMeta } from "./meta.ts";
+import { parseInventory } from "./inventory.ts";
+import { scan } from "./scan.ts";
+import { parseWindowsData } from "./windows-data.ts";
+
+const packs = fileURLToPath(new URL("../packs/", import.meta.url));
+const vpatch = join(packs, "vpatch");
+
+test("every virtual-patch folder's metadata validates against its rules", () => {
+  const problems: Problem[] = [];
+  const metas: VpatchMeta[] = [];
+  const pending: string[] = [];
+  const folders = existsSync(vpatch) ? readdirSync(vpatch, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
+  for (const d of folders) {
+    const dir = join(vpatch, d.name);
+    const metaFile = join(dir, `${d.name}.vpatch.yaml`);
+    const others = readdirSync(dir).filter((f) => f.endsWith(".vpatch.yaml") && f !== `${d.name}.vpatch.yaml`);
+    for (const o of others) problems.push({ file: join(dir, o), line: 1, col: 1, message: `the metadata file must be named ${d.name}.vpatch.yaml` });
+    if (!existsSync(metaFile)) {
+      pending.push(d.name);
+      continue;
+    }
+    const r = parseVpatchMeta(readFileSync(metaFile, "utf8"), metaFile);
+    problems.push(...r.problems);
+    if (r.meta === undefined) continue;
+    const rules = readdirSync(dir).filter((f) => f.endsWith(".rules")).flatMap((f) => parseRules(readFileSync(join(dir, f), "latin1"), join(dir, f)).rules);
+    problems.push(...checkVpatchFolder(r.meta, d.name, rules));
+    metas.push(r.meta);
+  }
+  if (pending.length > 0) console.error(`  (no metadata yet: ${pending.join(", ")})`);
+  assert.equal(problems.map(showProblem), []);
+  // sids are unique across patches
+  const seen = new Map<number, string>();
+  for (const m of metas) {
+    for (const sid of m.rules) {
+      assert.not.ok(seen.has(sid), `sid ${sid} in both ${seen.get(sid)} and ${m.id}`);
+      seen.set(sid, m.id);
+    }
+  }
+  // and the real set scans an example inventory with one decision per rule
+  const inv = parseInventory(readFileSync(new URL("./examples/windows-7-unpatched.json", import.meta.url), "utf8"), "w7.json").inventory!;
+  const wd = parseWindowsData(readFileSync(join(packs, "data", "windows.yaml"), "utf8"), "windows.yaml").data!;
+  const s = scan(inv, metas, wd);
+  assert.is(s.rules.length, seen.size);
+});
+
+test("the shipped Windows update data validates", () => {
+  const file = join(packs, "data", "windows.yaml");
+  const r = parseWindowsData(readFileSync(file, "utf8"), file);
+  assert.equal(r.problems.map(showProblem), []);
+  assert.is(r.data!.versions.size, 25);
+  assert.equal(r.data!.cumulative.get("KB4534310"), { kb: "KB4534310", month: "2020-01", os: ["6.1.7601"] });
+  assert.is(r.data!.cumulative.get("KB5033372")?.ubr, 3803);
+});
+
+test.run();
