@@ -28,6 +28,7 @@ import {
   probeSmb,
   SMB1_COMMAND_BASE,
   SMB1_NT_TRANS,
+  SMB1_TRANS2,
   SMB1_TRANS2_SECONDARY,
   SMB2_CREATE,
   SMB2_IOCTL,
@@ -194,6 +195,26 @@ test("SMB1 EternalBlue shape: NT_TRANS continued by TRANS2_SECONDARY raises; cou
   const s2 = new Rec();
   feed(p, slot, 0, u8(nbss(ntTrans(0x42, 4, 16))), s2);
   assert.ok(s2.events.includes(A_SMB_TRANS_INCONSISTENT));
+});
+
+test("SMB1 interim response keeps the primary: a TRANS2 secondary after it is not a mismatch", () => {
+  const p = new SmbParser({ slots: 1 });
+  const slot = p.open();
+  const sink = new Rec();
+  const trans2 = (mid: number, td: number, dc: number): number[] => {
+    const words = [...le16(0), ...le16(td), ...le16(0), ...le16(0xffff), 0, 0, ...le16(0), ...le32(0), ...le16(0), ...le16(0), ...le16(0), ...le16(dc), ...le16(dc ? 68 : 0), 1, 0, ...le16(8)];
+    return h1(SMB1_TRANS2, mid).concat([15], words, le16(dc + 3), [0, 0, 0], new Array(dc).fill(0x41));
+  };
+  const interim = (cmd: number, mid: number) => h1(cmd, mid, { resp: true }).concat([0], le16(0));
+  feed(p, slot, 0, u8(nbss(trans2(0x51, 100, 60))), sink);
+  feed(p, slot, 1, u8(nbss(interim(SMB1_TRANS2, 0x51))), sink);
+  feed(p, slot, 0, u8(nbss(trans2Secondary(0x51, 100, 40, 60))), sink);
+  assert.equal(sink.events, [], "primary, interim response, matching secondary");
+  // an NT_TRANS continued by a TRANS2 secondary after its interim response still raises
+  feed(p, slot, 0, u8(nbss(ntTrans(0x52, 0x10000, 16))), sink);
+  feed(p, slot, 1, u8(nbss(interim(SMB1_NT_TRANS, 0x52))), sink);
+  feed(p, slot, 0, u8(nbss(trans2Secondary(0x52, 0x1000, 8, 16))), sink);
+  assert.ok(sink.events.includes(A_SMB_TRANS_SECONDARY_MISMATCH));
 });
 
 test("records over maxRecord: inspected truncated, counted, framing kept", () => {

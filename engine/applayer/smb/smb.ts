@@ -909,8 +909,10 @@ export class SmbParser implements AppParser {
     }
     const last = resp ? DIR_TOCLIENT : DIR_TOSERVER;
     this.finish(slot, tx, fileIdx, last, resp ? TX_REQUEST_DONE | TX_RESPONSE_DONE : TX_REQUEST_DONE, b, pipeData, pipeLen, sink);
-    // A primary trans may be continued by secondaries: keep it until its response.
-    if (resp) this.txUsed[tb] = 0;
+    // A primary trans may be continued by secondaries: keep it until its final response. The interim
+    // response (success, WordCount 0) that invites the secondaries does not end it.
+    const interim = resp && status === 0 && b[h + 32] === 0 && (first === SMB1_TRANS || first === SMB1_TRANS2 || first === SMB1_NT_TRANS);
+    if (resp && !interim) this.txUsed[tb] = 0;
   }
 
   private transDataLen = 0;
