@@ -97,6 +97,31 @@ test("fragmented request: stub reassembled, one inspection at the last fragment;
   assert.ok(sink.events.includes(A_DCERPC_FRAGMENT_ORDER));
 });
 
+test("authenticated request: auth padding before the sec_trailer is not stub, also across fragments", () => {
+  // request PDU with an 8-byte sec_trailer (auth_pad_length at +2) and a 16-byte verifier
+  const authed = (callId: number, stub: number[], pad: number, flags: number): number[] => {
+    const b = request(callId, 0, 26, [...stub, ...new Array<number>(pad).fill(0xaa)], flags);
+    b.push(10, 5, pad, 0, ...le32(0), ...new Array<number>(16).fill(0x77));
+    b[8] = b.length & 0xff;
+    b[9] = b.length >> 8;
+    b[10] = 16; // auth_length
+    b[16] = stub.length + pad; // alloc_hint
+    return b;
+  };
+  const p = new DcerpcParser({ slots: 1 });
+  const s = p.open();
+  const sink = new Rec();
+  feed(p, s, 0, u8(bind(1, [{ id: 0, uuid: SRVSVC, ver: 3 }])), sink);
+  feed(p, s, 0, u8(authed(2, ascii("abcdef"), 10, 3)), sink);
+  assert.equal(sink.seen[0].bufs.get(BUF_DCERPC_STUB_DATA), ["abcdef"]);
+  feed(p, s, 0, u8(authed(3, ascii("ghi"), 13, 1)), sink);
+  feed(p, s, 0, u8(authed(3, ascii("jkl"), 5, 2)), sink, 3);
+  assert.equal(sink.seen[1].bufs.get(BUF_DCERPC_STUB_DATA), ["ghijkl"]);
+  // a pad length past the stub start is ignored rather than trusted
+  feed(p, s, 0, u8(authed(4, ascii("mn"), 0, 3).map((v, i, a) => (i === a.length - 22 ? 200 : v))), sink);
+  assert.equal(sink.seen[2].bufs.get(BUF_DCERPC_STUB_DATA), ["mn"]);
+});
+
 test("endpoint mapper: ept_map response teaches the expected-ports table", () => {
   const p = new DcerpcParser({ slots: 1, expectedPorts: 4 });
   const s = p.open();

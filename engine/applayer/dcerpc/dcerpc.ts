@@ -379,6 +379,13 @@ export class DcerpcParser implements AppParser {
       bodyEnd = off + HDR;
     }
     const availEnd = off + avail;
+    // The sec_trailer's auth_pad_length bytes before it are padding, not stub (MS-RPCE 2.2.2.11): the
+    // server strips them, so must we (else a padded or fragmented authenticated call shifts or splits
+    // the stub that end-anchored and string rules look at).
+    if (authLen > 0 && bodyEnd + 8 <= availEnd) {
+      const pad = b[bodyEnd + 2];
+      if (bodyEnd - pad >= off + HDR) bodyEnd -= pad;
+    }
     if (bodyEnd > availEnd) bodyEnd = availEnd;
     switch (type) {
       case PT_BIND:
