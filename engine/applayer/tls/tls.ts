@@ -83,6 +83,12 @@ export const A_TLS_INVALID_RECORD_VERSION = defineAnomaly("tls.invalid_record_ve
 export const A_TLS_INVALID_RECORD_LENGTH = defineAnomaly("tls.invalid_record_length", "applayer");
 export const A_TLS_INVALID_HANDSHAKE_MESSAGE = defineAnomaly("tls.invalid_handshake_message", "applayer");
 export const A_TLS_HEARTBEAT_MESSAGE = defineAnomaly("tls.heartbeat_message", "applayer");
+/** A clear-text heartbeat whose payload_length + 3 exceeds its record (CVE-2014-0160, Heartbleed). */
+export const A_TLS_OVERFLOW_HEARTBEAT_MESSAGE = defineAnomaly("tls.overflow_heartbeat_message", "applayer");
+/** A clear-text heartbeat of unknown type or with less than the 16 bytes of padding RFC 6520 requires. */
+export const A_TLS_INVALID_HEARTBEAT_MESSAGE = defineAnomaly("tls.invalid_heartbeat_message", "applayer");
+/** An encrypted heartbeat answer longer than the request it answers: the peer returned more than it got. */
+export const A_TLS_DATALEAK_HEARTBEAT_MISMATCH = defineAnomaly("tls.dataleak_heartbeat_mismatch", "applayer");
 export const A_TLS_INVALID_CERTIFICATE = defineAnomaly("tls.invalid_certificate", "applayer");
 export const A_TLS_CERTIFICATE_INVALID_LENGTH = defineAnomaly("tls.certificate_invalid_length", "applayer");
 export const A_TLS_CERTIFICATE_INVALID_DER = defineAnomaly("tls.certificate_invalid_der", "applayer");
@@ -206,6 +212,10 @@ export class TlsParser implements AppParser {
   private readonly hsLen: Int32Array;
   private readonly hsGot: Int32Array;
   private readonly hsKeep: Uint8Array;
+  /** Clear-text heartbeat header bytes (type, payload_length) gathered so far, and their value. */
+  private readonly hbGot: Uint8Array;
+  private readonly hbVal: Int32Array;
+  private readonly recLen: Int32Array;
   /** Records seen per direction, and those of them that were encrypted (not parsed). */
   readonly records: Uint32Array;
   readonly encryptedRecords: Uint32Array;
@@ -216,6 +226,9 @@ export class TlsParser implements AppParser {
   /** Per direction: the version of the last record header (what Suricata reports before the hello). */
   private readonly recVer: Uint16Array;
   private readonly cipher: Uint16Array;
+  /** Encrypted heartbeat in flight: the requesting direction + 1 (0 none) and its record length. */
+  private readonly hbInflight: Uint8Array;
+  private readonly hbReqLen: Int32Array;
   private readonly clientBuf: Uint8Array;
   private readonly serverBuf: Uint8Array;
 
@@ -243,6 +256,11 @@ export class TlsParser implements AppParser {
     this.hsLen = new Int32Array(n * 2);
     this.hsGot = new Int32Array(n * 2);
     this.hsKeep = new Uint8Array(n * 2);
+    this.hbGot = new Uint8Array(n * 2);
+    this.hbVal = new Int32Array(n * 2);
+    this.recLen = new Int32Array(n * 2);
+    this.hbInflight = new Uint8Array(n);
+    this.hbReqLen = new Int32Array(n);
     this.records = new Uint32Array(n * 2);
     this.encryptedRecords = new Uint32Array(n * 2);
     this.progress = new Uint8Array(n);
@@ -258,7 +276,7 @@ export class TlsParser implements AppParser {
   bytesPerSlot(): number {
     return (
       this.config.clientHandshakeBytes + this.config.serverHandshakeBytes + this.fields.bytesPerSlot() +
-      2 * (5 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 4 + 4 + 1 + 4 + 4) + 1 + 6
+      2 * (5 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 4 + 4 + 1 + 4 + 4 + 1 + 4 + 4) + 1 + 6 + 1 + 4
     );
   }
 
@@ -283,7 +301,9 @@ export class TlsParser implements AppParser {
       this.records[i] = 0;
       this.encryptedRecords[i] = 0;
       this.recVer[i] = 0;
+      this.hbGot[i] = 0;
     }
+    this.hbInflight[s] = 0;
     this.progress[s] = 0;
     this.clientVer[s] = 0;
     this.version[s] = 0;
@@ -341,6 +361,8 @@ export class TlsParser implements AppParser {
           return PARSE_ERROR;
         }
         if (rl > MAX_RECORD) {
+          // a leaking heartbeat answer (up to 64 KiB) is longer than any legal record: say what it is
+          if (type === CT_HEARTBEAT && this.encrypted[i] !== 0) this.encryptedHeartbeat(slot, dir, rl, sink);
           sink.event(A_TLS_INVALID_RECORD_LENGTH);
           return PARSE_ERROR;
         }
@@ -348,9 +370,15 @@ export class TlsParser implements AppParser {
         this.recVer[i] = (this.hdr[h + 1] << 8) | this.hdr[h + 2];
         if (type === CT_APPDATA) this.encrypted[i] = 1;
         if (this.encrypted[i] !== 0) this.encryptedRecords[i]++;
-        if (type === CT_HEARTBEAT) sink.event(A_TLS_HEARTBEAT_MESSAGE);
+        if (type === CT_HEARTBEAT) {
+          sink.event(A_TLS_HEARTBEAT_MESSAGE);
+          if (this.encrypted[i] !== 0) this.encryptedHeartbeat(slot, dir, rl, sink);
+          else if (rl < 3) sink.event(A_TLS_INVALID_HEARTBEAT_MESSAGE);
+        }
         this.recType[i] = type;
         this.recRemain[i] = rl;
+        this.recLen[i] = rl;
+        this.hbGot[i] = 0;
         if (rl > 0) this.recState[i] = REC_BODY;
         if (type === CT_CCS) this.turnEncrypted(slot, dir, sink);
         continue;
@@ -361,12 +389,56 @@ export class TlsParser implements AppParser {
       if (this.recType[i] === CT_HANDSHAKE && this.encrypted[i] === 0) {
         const r = this.handshake(slot, dir, buf, p, n, sink);
         if (r !== PARSE_OK) return r;
+      } else if (this.recType[i] === CT_HEARTBEAT && this.encrypted[i] === 0 && this.hbGot[i] < 3) {
+        this.heartbeatHeader(i, buf, p, n, sink);
       }
       p += n;
       this.recRemain[i] -= n;
       if (this.recRemain[i] === 0) this.recState[i] = REC_HDR;
     }
     return PARSE_OK;
+  }
+
+  /**
+   * The first 3 body bytes of a clear-text heartbeat (type, payload_length), gathered across pieces.
+   * RFC 6520: payload_length + 3 + at least 16 bytes of padding must fit the record; a vulnerable
+   * OpenSSL (CVE-2014-0160) answers with payload_length bytes from its memory whatever the record held.
+   */
+  private heartbeatHeader(i: number, buf: Uint8Array, p: number, n: number, sink: AppSink): void {
+    let k = 0;
+    while (k < n && this.hbGot[i] < 3) {
+      const g = this.hbGot[i]++;
+      const b = buf[p + k++];
+      if (g === 0) this.hbVal[i] = b << 16;
+      else if (g === 1) this.hbVal[i] |= b << 8;
+      else this.hbVal[i] |= b;
+    }
+    if (this.hbGot[i] < 3) return;
+    const type = this.hbVal[i] >>> 16;
+    const payload = this.hbVal[i] & 0xffff;
+    if (payload + 3 > this.recLen[i]) sink.event(A_TLS_OVERFLOW_HEARTBEAT_MESSAGE);
+    else if ((type !== 1 && type !== 2) || payload + 3 + 16 > this.recLen[i]) sink.event(A_TLS_INVALID_HEARTBEAT_MESSAGE);
+  }
+
+  /**
+   * An encrypted heartbeat record (its payload_length is unreadable): the first one in flight is the
+   * request; an answer from the other side longer than the request means the peer sent back more than
+   * it was given (Heartbleed after the handshake).
+   */
+  private encryptedHeartbeat(slot: number, dir: number, rl: number, sink: AppSink): void {
+    const inflight = this.hbInflight[slot];
+    if (inflight === 0) {
+      this.hbInflight[slot] = dir + 1;
+      this.hbReqLen[slot] = rl;
+      return;
+    }
+    if (inflight === dir + 1) {
+      // another request from the same side: the newest is the one an answer would mirror
+      this.hbReqLen[slot] = rl;
+      return;
+    }
+    if (rl > this.hbReqLen[slot]) sink.event(A_TLS_DATALEAK_HEARTBEAT_MISMATCH);
+    this.hbInflight[slot] = 0;
   }
 
   /** ChangeCipherSpec in `dir`: what follows there is encrypted. */
