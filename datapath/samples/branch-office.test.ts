@@ -3,7 +3,14 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { defaultEngineConfig } from "../../engine/config.ts";
 import { Engine } from "../../engine/engine.ts";
-import { EV_ANOMALY, EV_DROP, EV_FIREWALL } from "../../engine/events.ts";
+import { EV_ALERT, EV_ANOMALY, EV_DROP, EV_FIREWALL } from "../../engine/events.ts";
+import { Ips } from "../../engine/ips.ts";
+import { defaultParsers, defaultProbes } from "../../engine/applayer/registry.ts";
+import { AppIdentifier } from "../../engine/appid/identifier.ts";
+import { compileAppControl } from "../../engine/appid/control.ts";
+import { buildRuleSet } from "../../rules/build.ts";
+import { builtinRuleFiles } from "../../rules/packs/builtin.ts";
+import { loadAppSignatures } from "../../rules/packs/apps.ts";
 import { LINK_ETHERNET, PacketMeta } from "../../engine/packet.ts";
 import { compilePolicy } from "../../engine/policy/compiled.ts";
 import { loadPolicy } from "../../engine/policy/load.ts";
@@ -14,10 +21,24 @@ import { branchOfficeFrames } from "./branch-office.ts";
 const policyPath = new URL("./branch-office.yaml", import.meta.url).pathname;
 const capturePath = new URL("./branch-office.pcap", import.meta.url).pathname;
 
-/** Runs every sample frame through a fresh engine with the sample policy; returns per-frame outcomes. */
+/**
+ * Runs every sample frame through a fresh engine wired as `npm start` wires it (the sample policy, the
+ * built-in virtual patches in prevent mode, application identification with the policy's app
+ * control); returns per-frame outcomes.
+ */
 function runSample() {
   const engine = new Engine(defaultEngineConfig());
-  engine.setPolicy(compilePolicy(loadPolicy(readFileSync(policyPath, "utf8"), policyPath), []));
+  const spec = loadPolicy(readFileSync(policyPath, "utf8"), policyPath);
+  engine.setPolicy(compilePolicy(spec, []));
+  const built = buildRuleSet(builtinRuleFiles());
+  assert.equal(built.problems, []);
+  const ips = new Ips(engine.flows, engine.ring, { prevent: spec.ips?.mode === "prevent", stateEntries: 1 << 12 }, defaultParsers(), defaultProbes());
+  ips.detector.setRuleSet(built.ruleSet);
+  engine.setIps(ips);
+  const tables = loadAppSignatures();
+  const appid = new AppIdentifier(tables, engine.flows);
+  appid.blocked.set(compileAppControl(spec.appControl, tables));
+  engine.setAppIdentifier(appid);
   const meta = new PacketMeta();
   meta.linkType = LINK_ETHERNET;
   return branchOfficeFrames().map((f, i) => {
@@ -27,7 +48,9 @@ function runSample() {
     const kinds: string[] = [];
     const ring = engine.ring;
     for (let j = ring.first(); j !== -1; j = ring.next(j)) {
-      kinds.push(ring.kind[j] === EV_DROP ? `drop:${dropReasonName(ring.code[j])}` : ring.kind[j] === EV_ANOMALY ? "anomaly" : ring.kind[j] === EV_FIREWALL ? "log" : "other");
+      const k = ring.kind[j];
+      if (k === EV_ALERT) continue; // the drop record that follows says why
+      kinds.push(k === EV_DROP ? `drop:${dropReasonName(ring.code[j])}` : k === EV_ANOMALY ? "anomaly" : k === EV_FIREWALL ? "log" : "other");
     }
     ring.clear();
     return { note: f.note, verdict, kinds };
@@ -59,6 +82,10 @@ test("each kind of block carries its own reason", () => {
   assert.equal(byNote.get("SYN flood (blocked)"), ["drop:syn flood"]);
   assert.equal(byNote.get("SYN to printer"), ["log"]);
   assert.equal(byNote.get("truncated IPv4 header (anomaly, blocked)"), ["anomaly", "drop:decode error"]);
+  assert.equal(byNote.get("Log4Shell request 1 (virtual patch, blocked)"), ["drop:rules"]);
+  assert.equal(byNote.get("Log4Shell request 2 (virtual patch, blocked)"), ["drop:rules"]);
+  assert.equal(byNote.get("wiki page about JNDI (allowed)"), []);
+  assert.equal(byNote.get("BitTorrent handshake (app control, blocked)"), ["drop:application"]);
 });
 
 test.run();

