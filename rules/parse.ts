@@ -25,7 +25,7 @@ import { RuleDraft } from "./draft.ts";
 import { KeywordError } from "./keywords/keyword.ts";
 import { findKeyword, keywordNames, unsupportedKeyword } from "./keywords/index.ts";
 import { defaultVars } from "./vars.ts";
-import { alprotoByName, ALPROTO_DCERPC, ALPROTO_DNS } from "../engine/applayer/proto.ts";
+import { alprotoByName, ALPROTO_DCERPC, ALPROTO_DNS, ALPROTO_QUIC } from "../engine/applayer/proto.ts";
 import { didYouMean } from "../engine/policy/suggest.ts";
 
 export interface ParseOptions {
@@ -50,7 +50,7 @@ const ACTIONS: readonly RuleAction[] = ["alert", "drop", "reject", "rejectsrc", 
 
 /** App-layer protocols Suricata knows that Tsugi does not parse: rules naming them are skipped. */
 const UNPARSED_PROTOCOLS = [
-  "modbus", "krb5", "snmp", "sip", "nfs", "ntp", "dhcp", "mqtt", "ike", "ikev2", "quic", "rfb", "tftp", "dnp3",
+  "modbus", "krb5", "snmp", "sip", "nfs", "ntp", "dhcp", "mqtt", "ike", "ikev2", "rfb", "tftp", "dnp3",
   "enip", "cip", "ldap", "pgsql", "telnet", "bittorrent-dht", "websocket", "template", "irc", "http2-ws",
   "pop3s", "imaps", "nfs3", "msn", "jabber", "smtps", "ftps", "sip-udp", "doh2", "mdns",
 ];
@@ -175,11 +175,11 @@ function parseHeader(s: string, end: number, vars: Record<string, string>, cache
     const id = alprotoByName(p);
     if (id > 0 && p !== "failed") {
       appProto = id;
-      ipProto = id === ALPROTO_DNS || id === ALPROTO_DCERPC ? -1 : 6;
+      ipProto = id === ALPROTO_DNS || id === ALPROTO_DCERPC ? -1 : id === ALPROTO_QUIC ? 17 : 6;
     } else if (UNPARSED_PROTOCOLS.includes(p)) {
       throw new LineError(`unsupported protocol: ${p} (no ${p} parser)`, `unsupported protocol: ${p}`, proto.at);
     } else {
-      const names = [...Object.keys(L4), "http", "http1", "http2", "tls", "ssl", "dns", "smb", "dcerpc", "rdp", "ssh", "ftp", "ftp-data", "smtp", "imap", "pop3"];
+      const names = [...Object.keys(L4), "http", "http1", "http2", "tls", "ssl", "dns", "smb", "dcerpc", "rdp", "ssh", "ftp", "ftp-data", "smtp", "imap", "pop3", "quic"];
       throw new LineError(`unknown protocol "${proto.t}"${didYouMean(p, names)}`, "unknown protocol", proto.at);
     }
   }

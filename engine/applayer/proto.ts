@@ -27,7 +27,8 @@ export const ALPROTO_IMAP = 12;
 export const ALPROTO_POP3 = 13;
 /** Detection gave up: the flow's protocol was not recognised (Suricata's "failed"). */
 export const ALPROTO_FAILED = 14;
-export const ALPROTO_COUNT = 15;
+export const ALPROTO_QUIC = 15;
+export const ALPROTO_COUNT = 16;
 
 const NAMES: readonly string[] = [
   "",
@@ -45,6 +46,7 @@ const NAMES: readonly string[] = [
   "imap",
   "pop3",
   "failed",
+  "quic",
 ];
 
 /** The EVE / rule name of a protocol id ("" for unknown). */

@@ -26,6 +26,7 @@ import {
   ALPROTO_RDP,
   ALPROTO_SMB,
   ALPROTO_SMTP,
+  ALPROTO_QUIC,
 } from "./proto.ts";
 import { Http1Parser } from "./http1/parser.ts";
 import { probeHttp1 } from "./http1/probe.ts";
@@ -40,6 +41,7 @@ import { probeRdp, RdpParser } from "./rdp/rdp.ts";
 import { probeTls, TlsParser } from "./tls/tls.ts";
 import { DnsParser, probeDns, probeDnsTcp } from "./dns/dns.ts";
 import { probeSsh, SshParser } from "./ssh/ssh.ts";
+import { probeQuic, QuicParser } from "./quic/quic.ts";
 
 /** Every parser, with default pool sizes. */
 export function defaultParsers(): AppParser[] {
@@ -56,6 +58,7 @@ export function defaultParsers(): AppParser[] {
     new TlsParser(),
     new DnsParser(),
     new SshParser(),
+    new QuicParser(),
   ];
 }
 
@@ -65,6 +68,7 @@ export function defaultProbes(): ProbeEntry[] {
     { proto: ALPROTO_TLS, probe: probeTls, ports: [443, 8443, 993, 995, 465, 636, 3389], tcp: true, udp: false },
     { proto: ALPROTO_SSH, probe: probeSsh, ports: [22], tcp: true, udp: false },
     { proto: ALPROTO_DNS, probe: probeDns, ports: [53, 5353], tcp: false, udp: true },
+    { proto: ALPROTO_QUIC, probe: probeQuic, ports: [443, 80, 8443], tcp: false, udp: true },
     { proto: ALPROTO_DNS, probe: probeDnsTcp, ports: [53], tcp: true, udp: false },
     { proto: ALPROTO_HTTP1, probe: probeHttp1, ports: [80, 8080, 8000, 3128], tcp: true, udp: false },
     { proto: ALPROTO_HTTP2, probe: probeHttp2, ports: [80, 443, 8443], tcp: true, udp: false },

@@ -95,7 +95,13 @@ export const BUF_TCP_HDR = 60; // TCP header incl. options (data offset*4 bytes)
 export const BUF_UDP_HDR = 61; // the 8-byte UDP header
 export const BUF_ICMPV4_HDR = 62; // ICMPv4 header (length depends on the type, as Suricata's decoder)
 export const BUF_ICMPV6_HDR = 63; // the 8-byte ICMPv6 header
-export const BUF_COUNT = 64;
+// QUIC (client Initial / gQUIC CHLO)
+export const BUF_QUIC_SNI = 64; // the ClientHello's (or gQUIC CHLO's) server name
+export const BUF_QUIC_VERSION = 65; // the 4 version bytes of the long header, as on the wire ("Q046", |00 00 00 01|)
+export const BUF_QUIC_UA = 66; // gQUIC CHLO user agent (UAID)
+export const BUF_QUIC_CYU_HASH = 67; // gQUIC CYU fingerprint: MD5 hex of the CYU string
+export const BUF_QUIC_CYU_STRING = 68; // "46,PAD-SNI-VER-..." (version digits, CHLO tags in order)
+export const BUF_COUNT = 69;
 
 /** Rule-language names of the sticky buffers, canonical (dotted) first, then legacy spellings. */
 const NAMES: ReadonlyArray<readonly [string, number]> = [
@@ -200,6 +206,11 @@ const NAMES: ReadonlyArray<readonly [string, number]> = [
   ["udp.hdr", BUF_UDP_HDR],
   ["icmpv4.hdr", BUF_ICMPV4_HDR],
   ["icmpv6.hdr", BUF_ICMPV6_HDR],
+  ["quic.sni", BUF_QUIC_SNI],
+  ["quic.version", BUF_QUIC_VERSION],
+  ["quic.ua", BUF_QUIC_UA],
+  ["quic.cyu.hash", BUF_QUIC_CYU_HASH],
+  ["quic.cyu.string", BUF_QUIC_CYU_STRING],
 ];
 
 const BY_NAME = new Map<string, number>(NAMES);
@@ -350,6 +361,10 @@ for (
     BUF_SMTP_HELO,
     BUF_SMTP_MAIL_FROM,
     BUF_SMTP_RCPT_TO,
+    BUF_QUIC_SNI,
+    BUF_QUIC_UA,
+    BUF_QUIC_CYU_HASH,
+    BUF_QUIC_CYU_STRING,
   ]
 ) BUFFER_DIR[id] = 0;
 for (

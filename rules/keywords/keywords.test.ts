@@ -269,7 +269,7 @@ test("packet header sticky buffers: ipv4.hdr ipv6.hdr tcp.hdr udp.hdr icmpv4.hdr
   bad('tcp.hdr; content:"x";', /needs a rule for tcp/, "udp");
   bad('icmpv6.hdr; content:"x";', /needs a rule for icmpv6/, "icmpv4");
   assert.is(B.bufferName(B.BUF_ICMPV6_HDR), "icmpv6.hdr");
-  assert.is(B.BUF_COUNT, B.BUF_ICMPV6_HDR + 1);
+  assert.ok(B.BUF_ICMPV6_HDR < B.BUF_COUNT);
 });
 
 test("sticky buffer direction (Suricata 8: file.data:to_client)", () => {
