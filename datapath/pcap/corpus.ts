@@ -7,8 +7,13 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export function corpusDir(): string | null {
-  const dir = process.env.TSUGI_CORPUS ?? fileURLToPath(new URL("../../../shared/corpus", import.meta.url));
-  if (existsSync(dir)) return dir;
+  // beside the repository: from datapath/pcap/ in the source tree, or from dist/ in the bundle
+  const candidates = process.env.TSUGI_CORPUS !== undefined
+    ? [process.env.TSUGI_CORPUS]
+    : [fileURLToPath(new URL("../../../shared/corpus", import.meta.url)), fileURLToPath(new URL("../../shared/corpus", import.meta.url))];
+  const found = candidates.find((d) => existsSync(d));
+  if (found !== undefined) return found;
+  const dir = candidates[0];
   if (process.env.CI) throw new Error(`test corpus not found at ${dir} (set TSUGI_CORPUS)`);
   console.log(`note: test corpus not found at ${dir}; corpus tests skipped`);
   return null;
