@@ -19,6 +19,7 @@ import { emptyWindowsData, type WindowsData } from "../rules/recommend/windows-d
 export const SCAN_BENCH_USAGE = `usage: tsugi bench scan [--rules N] [--sizes 500,1000,...] [--runs N] [--json] [--out FILE]
 
 Times the recommendation scan (rules/recommend/scan.ts) of synthetic Windows and Linux inventories
+(each --sizes point at --rules, then the largest inventory at a quarter, half and twice --rules)
 against synthetic virtual-patch metadata; prints the median of N runs per point.
 
   --rules N         rules' metadata (one rule per patch), default 20000
@@ -168,7 +169,11 @@ export function runScanBench(args: string[]): number {
     console.error(`tsugi bench scan: ${a}\n\n${SCAN_BENCH_USAGE}`);
     return 2;
   }
+  // the curve in inventory size at --rules, then in metadata size at the largest inventory
   const points = measureScan(a.rules, a.sizes, a.runs);
+  const top = Math.max(...a.sizes);
+  for (const r of [a.rules / 4, a.rules / 2, a.rules * 2].map(Math.round)) points.push(...measureScan(r, [top], a.runs));
+  points.sort((x, y) => (x.platform === y.platform ? x.rules - y.rules || x.entries - y.entries : x.platform < y.platform ? 1 : -1));
   const result = { bench: "scan", node: process.version, runs: a.runs, barMs: 100, points };
   const json = JSON.stringify(result, null, 2);
   if (a.json) console.log(json);
