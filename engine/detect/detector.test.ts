@@ -4,6 +4,10 @@ import * as assert from "uvu/assert";
 import { IpsRig, TcpConversation } from "../ips.testing.ts";
 import { ether, icmpPacket, udpPacket } from "../../datapath/craft.ts";
 import { VERDICT_REJECT } from "../verdict.ts";
+import { readFileSync } from "node:fs";
+import { buildRuleSet } from "../../rules/build.ts";
+import { MAX_STREAM_LOOKBACK, streamLookback } from "./ruleset.ts";
+import { nbss, negotiate1, ntTrans, response1 } from "../../rules/packs/vpatch/ms17-010/smb-build.ts";
 
 const GET = "GET /index.html HTTP/1.1\r\nHost: example.org\r\nUser-Agent: curl/8\r\n\r\n";
 const RESP = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
@@ -133,6 +137,110 @@ test("reject in prevent mode answers: the verdict is VERDICT_REJECT for the data
   c.handshake();
   assert.is(c.sendClient(0, GET), VERDICT_REJECT);
   assert.ok(rig.blockedBy(1));
+});
+
+// -- raw-stream matches whose fast pattern and later keywords land in different TCP segments
+
+/** Prefix, the pattern "MAGIC", then what the keywords after it read. */
+const PRE = "hello there, here comes the thing: ";
+const AFTER = "\x01\x02\x03\x04\x05\x06" + "\x00\x00\x02\x00" + "BOOM" + " and then some trailing text";
+/** [what, rule options, one past the last byte after "MAGIC" the match depends on]. */
+const SPLIT_RULES: Array<[string, string, number]> = [
+  ["byte_test", 'content:"MAGIC"; byte_test:4,>,65536,6,relative,little;', 10],
+  ["byte_extract", 'content:"MAGIC"; byte_extract:1,13,v,relative;', 14],
+  ["byte_jump", 'content:"MAGIC"; byte_jump:1,1,relative,post_offset 13;', 17],
+  ["isdataat", 'content:"MAGIC"; isdataat:14,relative;', 14],
+  ["relative content", 'content:"MAGIC"; content:"BOOM"; distance:10; within:4;', 14],
+  ["relative content without within", 'content:"MAGIC"; content:"BOOM"; distance:0;', 14],
+  ["relative pcre", 'content:"MAGIC"; pcre:"/^.{10}BOOM/Rs";', 14],
+];
+
+test("raw stream: a fast pattern in an older segment and the bytes its keywords test in a later one — detected exactly once at every split", () => {
+  const data = PRE + "MAGIC" + AFTER;
+  const from = PRE.length + 1;
+  for (const [what, opts, reach] of SPLIT_RULES) {
+    const last = PRE.length + 5 + reach;
+    const rig = new IpsRig(`alert tcp any any -> any 9999 (msg:"split"; flow:to_server; ${opts} sid:1;)`);
+    const missed: string[] = [];
+    for (let cut = from; cut <= data.length - 1; cut++) {
+      const c = new TcpConversation(rig, { dport: 9999 });
+      c.handshake();
+      c.sendClientPieces(0, data, [cut]);
+      const n = count(rig, 1);
+      const at = rig.alerts.find((a) => a.sid === 1)?.packet;
+      // the alert comes with the packet that completed the match: the second one when the cut is before `last`
+      const want = cut < last ? 4 : 3;
+      if (n !== 1 || at !== want) missed.push(`cut ${cut}: ${n} alerts, packet ${at}`);
+      rig.reset();
+    }
+    assert.equal(missed, [], what);
+  }
+});
+
+test("raw stream: the keywords' bytes spread over many 1-byte segments after the pattern — still exactly one alert", () => {
+  for (const [what, opts] of SPLIT_RULES) {
+    const rig = new IpsRig(`alert tcp any any -> any 9999 (flow:to_server; ${opts} sid:1;)`);
+    const c = new TcpConversation(rig, { dport: 9999 });
+    c.handshake();
+    const data = PRE + "MAGIC" + AFTER;
+    const cuts: number[] = [];
+    for (let i = PRE.length + 5; i < data.length; i++) cuts.push(i);
+    c.sendClientPieces(0, data, cuts);
+    assert.is(count(rig, 1), 1, what);
+  }
+});
+
+test("raw stream: a match lying entirely in older bytes is not alerted again when more data arrives", () => {
+  for (const [what, opts] of SPLIT_RULES) {
+    const rig = new IpsRig(`alert tcp any any -> any 9999 (flow:to_server; ${opts} sid:1;)`);
+    const c = new TcpConversation(rig, { dport: 9999 });
+    c.handshake();
+    let off = 0;
+    for (const piece of [PRE + "MAGIC" + AFTER, "more bytes ", "and ", "x", "yet more".repeat(20)]) {
+      c.sendClient(off, piece);
+      off += piece.length;
+    }
+    assert.is(count(rig, 1), 1, what);
+    assert.is(rig.alerts[0].packet, 3, what + ": on the packet that had it");
+  }
+});
+
+test("streamLookback: how far past the fast pattern a packet signature reads, capped", () => {
+  const look = (opts: string): number => {
+    const b = buildRuleSet([{ file: "t.rules", text: `alert tcp any any -> any any (${opts} sid:1;)` }]);
+    assert.equal(b.problems, []);
+    return streamLookback(b.ruleSet.signatures[0]);
+  };
+  assert.is(look('content:"MAGIC";'), 0);
+  assert.is(look('content:"MAGIC"; byte_test:4,>,65536,35,relative,little;'), 39);
+  assert.is(look('content:"MAGIC"; content:"BOOM"; distance:10; within:4;'), 14);
+  assert.is(look('content:"MAGIC"; isdataat:20,relative;'), 20);
+  assert.is(look('content:"AB"; content:"MAGIC"; distance:0; byte_test:1,=,1,2,relative;'), 3);
+  assert.is(look('content:"MAGIC"; pcre:"/x/R";'), MAX_STREAM_LOOKBACK);
+  assert.is(look('content:"MAGIC"; content:"X";'), MAX_STREAM_LOOKBACK);
+  assert.is(look('content:"MAGIC"; byte_jump:2,0,relative;'), MAX_STREAM_LOOKBACK);
+  assert.is(look('flow:no_stream; content:"MAGIC"; pcre:"/x/R";'), 0);
+});
+
+test("ms17-010 pack: the NT_TRANSACT header cut anywhere between |FF|SMB|A0| and TotalDataCount is blocked exactly once", () => {
+  const rules = readFileSync(new URL("../../rules/packs/vpatch/ms17-010/ms17-010.rules", import.meta.url), "utf8");
+  const rig = new IpsRig(rules);
+  const nt = nbss(ntTrans({ func: 0, mid: 0x40, params: new Uint8Array(30), data: new Uint8Array(0x3e8).fill(0x41), totalData: 0x10fe8, maxParams: 30 }));
+  const hdr = 4; // the SMB header follows the NetBIOS header
+  assert.equal(Array.from(nt.subarray(hdr, hdr + 5)), [0xff, 0x53, 0x4d, 0x42, 0xa0]);
+  const failures: string[] = [];
+  for (let cut = hdr + 1; cut <= hdr + 44; cut++) {
+    const c = new TcpConversation(rig, { dport: 445 });
+    c.handshake();
+    const neg = nbss(negotiate1());
+    c.sendClient(0, neg);
+    c.sendServer(0, nbss(response1(0x72)));
+    const v = c.sendClientPieces(neg.length, nt, [cut]);
+    const n = rig.alerts.filter((a) => a.sid === 7100002).length;
+    if (n !== 1 || v[1] === 0 || !rig.blockedBy(7100002)) failures.push(`cut ${cut}: ${n} alerts, verdicts ${v}`);
+    rig.reset();
+  }
+  assert.equal(failures, []);
 });
 
 test.run();

@@ -144,6 +144,9 @@ export class Detector {
   private stamp = new Uint32Array(0);
   private readonly detFlags: Uint8Array;
   private readonly detFlowId: Float64Array;
+  /** Per flow direction: stream offset where the raw scan of a packet with waiting candidates began (-1: none). */
+  private readonly waitFrom: Float64Array;
+  private readonly waitFlowId: Float64Array;
 
   /** Raw stream window for the current packet (set by the caller before `runPacket`). */
   rawBuf: Uint8Array = new Uint8Array(0);
@@ -176,6 +179,8 @@ export class Detector {
     this.txSeen = new StateTable(cfg.stateEntries, flows.flowId);
     this.detFlags = new Uint8Array(flows.capacity);
     this.detFlowId = new Float64Array(flows.capacity);
+    this.waitFrom = new Float64Array(2 * flows.capacity).fill(-1);
+    this.waitFlowId = new Float64Array(2 * flows.capacity);
   }
 
   setRuleSet(rs: RuleSet | null): void {
@@ -304,6 +309,8 @@ export class Detector {
   /** Set while `runStreamOther` runs: only the raw stream is inspected, addresses reversed. */
   private streamOnly = false;
   private swapAddrs = false;
+  /** Furthest byte (from the view start) the payload blocks of the signature being verified inspected. */
+  private rawReach = 0;
 
   runPacket(p: Packet, flow: number, dir: number): void {
     const rs = this.ruleSet;
@@ -327,14 +334,16 @@ export class Detector {
     // IP-only signatures: once per direction of a flow (every packet without a flow), found by address
     const ipOnlyDue = !this.streamOnly && (flow < 0 || (fflags & (dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT)) === 0);
     if (ipOnlyDue) n = this.gatherIpOnly(rs, p, n, gen);
+    let scanFrom = 0;
     if (this.streamOnly) {
-      let from = this.rawNew - rs.maxPatternLength;
-      if (from < this.rawStart) from = this.rawStart;
+      const from = this.rawScanFrom(rs.maxPatternLength, group.lookback, flow, dir);
+      scanFrom = from;
       n = this.gather(group, this.rawBuf, from, this.rawEnd, n, gen);
     } else if (this.hasRaw) {
-      // new stream bytes plus enough history for a pattern to straddle the boundary
-      let from = this.rawNew - rs.maxPatternLength;
-      if (from < this.rawStart) from = this.rawStart;
+      // new stream bytes plus enough history for a pattern to straddle the boundary (and, after a
+      // packet whose candidates may need more data, the history they need: see rawScanFrom)
+      const from = this.rawScanFrom(rs.maxPatternLength, group.lookback, flow, dir);
+      scanFrom = from;
       n = this.gather(group, this.rawBuf, from, this.rawEnd, n, gen);
       if (p.payloadLen !== this.rawEnd - this.rawNew) {
         n = this.gather(group, p.buf, p.payloadOff, p.payloadOff + p.payloadLen, n, gen);
@@ -345,19 +354,62 @@ export class Detector {
     this.sortCandidates(n);
     this.stats.candidates += n;
     const sigs = rs.signatures;
+    const lookback = rs.streamLookback;
+    let waiting = false;
     for (let i = 0; i < n; i++) {
       const s = sigs[this.cand[i]];
       if (!this.headerMatches(s, p, flow, dir)) continue;
       this.stats.verified++;
       if (!this.packetTests(s, p, flow, dir)) continue;
-      if (!this.payloadBlocks(s, p, flow)) continue;
+      if (!this.payloadBlocks(s, p, flow)) {
+        // it may still match on the stream once more bytes arrive
+        if (lookback[s.idx] > 0) waiting = true;
+        continue;
+      }
       if (!this.stateConditions(s, flow)) continue;
       if (this.matched(s, p, flow, dir)) break; // pass
       if (this.drop) break; // a blocked packet is not inspected further (Suricata discards later alerts)
     }
+    if (this.hasRaw && flow >= 0) this.rawWaiting(flow, dir, waiting, scanFrom);
     if (flow >= 0 && !this.streamOnly) {
       // IP-only signatures are looked at once per direction of a flow (Suricata)
       this.detFlags[flow] |= dir === 0 ? DF_IPONLY_TOSERVER : DF_IPONLY_TOCLIENT;
+    }
+  }
+
+  /**
+   * Where the raw-window prefilter starts: the new bytes plus the longest pattern's length before them.
+   * When a signature that reads past its fast pattern (`RuleSet.streamLookback`) was a candidate on an
+   * earlier packet of this flow direction and did not match, its pattern may lie in older bytes and the
+   * bytes its byte_test / relative content needs arrive now: the scan then goes back to where that
+   * packet's scan started, at most the group's lookback.
+   */
+  private rawScanFrom(maxPat: number, lookback: number, flow: number, dir: number): number {
+    let from = this.rawNew - maxPat;
+    if (lookback > 0 && flow >= 0) {
+      const k = 2 * flow + dir;
+      if (this.waitFlowId[k] === this.flows.flowId[flow] && this.waitFrom[k] >= 0) {
+        let pf = this.waitFrom[k] - this.rawStreamOffset + this.rawStart;
+        const floor = from - lookback;
+        if (pf < floor) pf = floor;
+        if (pf < from) from = pf;
+      }
+    }
+    return from < this.rawStart ? this.rawStart : from;
+  }
+
+  /** Remembers (or forgets) that a candidate of this flow direction may match with more stream bytes. */
+  private rawWaiting(flow: number, dir: number, waiting: boolean, scanFrom: number): void {
+    const k = 2 * flow + dir;
+    const fid = this.flows.flowId[flow];
+    if (!waiting) {
+      this.waitFrom[k] = -1;
+      return;
+    }
+    // keep the older start while it is pending: rawScanFrom bounds how far back it goes
+    if (this.waitFlowId[k] !== fid || this.waitFrom[k] < 0) {
+      this.waitFlowId[k] = fid;
+      this.waitFrom[k] = scanFrom - this.rawStart + this.rawStreamOffset;
     }
   }
 
@@ -670,9 +722,11 @@ export class Detector {
     if (canStream) {
       const start = this.rawStart;
       const len = this.rawEnd - start;
+      this.rawReach = 0;
       if (this.allBlocks(blocks, this.rawBuf, start, len, this.rawStreamOffset, true)) {
-        // only a match that reaches into this packet's new bytes counts (older ones alerted before)
-        return this.ci.bufferOffset > this.rawNew - start;
+        // only a match that depended on this packet's new bytes counts (older ones alerted before):
+        // the furthest byte any keyword inspected (content end, byte_test read end …) must be new
+        return this.rawReach > this.rawNew - start;
       }
     }
     return false;
@@ -689,6 +743,7 @@ export class Detector {
       if (!present) return false;
       if (id !== BUF_PAYLOAD && id !== BUF_STREAM) return false;
       if (!this.inspectBlock(blk, buf, start, len, streamStart)) return false;
+      if (this.ci.reach > this.rawReach) this.rawReach = this.ci.reach;
     }
     return true;
   }

@@ -71,12 +71,21 @@ export class ContentInspector {
   readonly vars = new Float64Array(MAX_BYTE_VARS);
   /** Where the last match ended, relative to the view start (Suricata's buffer_offset). */
   bufferOffset = 0;
+  /**
+   * After a match: one past the furthest byte any keyword of the matching path depended on, relative to
+   * the view start (content and pcre match ends, byte_test/byte_extract/byte_math/byte_jump read ends,
+   * byte_jump targets, positive isdataat positions). Negated keywords, bsize and base64_decode add
+   * nothing. A raw-stream match counts only when this reaches into the packet's new bytes.
+   */
+  reach = 0;
   /** Stream offset of the view's first byte (raw stream windows start past 0). */
   streamStart = 0;
   /** DCERPC little-endian data (for `dce` byte options). */
   dceLittle = true;
   recursionLimit = 3000;
   private recursion = 0;
+  /** One past the last byte the latest byte_* keyword read. */
+  private readEnd = 0;
   /** Times an evaluation stopped at the recursion limit. */
   limitHits = 0;
   /** Decoded base64 (base64_decode), bounded. */
@@ -89,6 +98,7 @@ export class ContentInspector {
    */
   inspect(block: Block, buf: Uint8Array, start: number, len: number, streamStart: number): boolean {
     this.bufferOffset = 0;
+    this.reach = 0;
     this.recursion = 0;
     this.streamStart = streamStart;
     if (block.ops.length === 0) return true;
@@ -102,6 +112,8 @@ export class ContentInspector {
     }
     const op = ops[i];
     const last = i === ops.length - 1;
+    // how far this keyword looked (see `reach`), set by the simple keywords below
+    let end = 0;
     switch (op.kind) {
       case OP_CONTENT:
         return this.content(block, ops, i, op, last, buf, start, len);
@@ -112,21 +124,27 @@ export class ContentInspector {
         let ok: boolean;
         if (op.relative) ok = this.bufferOffset + at <= len;
         else ok = at < len;
+        if (!op.negated) end = op.relative ? this.bufferOffset + at : at + 1;
         if (op.negated) ok = !ok;
         if (!ok) return op.valueVar >= 0 ? NO_MATCH : DISCONTINUE;
         break;
       }
       case OP_BYTE_TEST:
         if (!this.byteTest(op, buf, start, len)) return NO_MATCH;
+        end = this.readEnd;
         break;
       case OP_BYTE_JUMP:
         if (!this.byteJump(op, buf, start, len)) return NO_MATCH;
+        // the jump target must exist too (a later relative keyword starts there)
+        end = this.bufferOffset > this.readEnd ? this.bufferOffset : this.readEnd;
         break;
       case OP_BYTE_EXTRACT:
         if (!this.byteExtract(op, buf, start, len)) return NO_MATCH;
+        end = this.readEnd;
         break;
       case OP_BYTE_MATH:
         if (!this.byteMath(op, buf, start, len)) return NO_MATCH;
+        end = this.readEnd;
         break;
       case OP_BSIZE:
         if (!cmpNum(op.cmpOp, op.cmpA, op.cmpB, len + this.streamStart)) return DISCONTINUE;
@@ -143,9 +161,12 @@ export class ContentInspector {
         this.b64Len = base64Lenient(buf, start + from, n, this.b64);
         if (this.b64Len > 0 && block.base64Ops !== null && block.base64Ops.length > 0) {
           const saveOffset = this.bufferOffset;
+          const saveReach = this.reach;
           this.bufferOffset = 0;
           const r = this.run(block, block.base64Ops, 0, this.b64, 0, this.b64Len);
           this.bufferOffset = saveOffset;
+          // positions in the decoded bytes are not positions in the view
+          this.reach = saveReach;
           return r === MATCH ? MATCH : NO_MATCH;
         }
         if (block.base64Ops !== null && block.base64Ops.length > 0) return NO_MATCH;
@@ -154,7 +175,10 @@ export class ContentInspector {
       default:
         return NO_MATCH;
     }
-    return last ? MATCH : this.run(block, ops, i + 1, buf, start, len);
+    // MATCH goes straight up the recursion, so only the keywords of the matching path extend `reach`
+    const r = last ? MATCH : this.run(block, ops, i + 1, buf, start, len);
+    if (r === MATCH && end > this.reach) this.reach = end;
+    return r;
   }
 
   private content(
@@ -225,8 +249,8 @@ export class ContentInspector {
       }
       this.bufferOffset = matchOffset;
       if (!op.endsWith || matchOffset === len) {
-        if (last) return MATCH;
-        const r = this.run(block, ops, i + 1, buf, start, len);
+        const r = last ? MATCH : this.run(block, ops, i + 1, buf, start, len);
+        if (r === MATCH && matchOffset > this.reach) this.reach = matchOffset;
         if (r !== NO_MATCH) return r;
         if (!op.withinNext) return DISCONTINUE;
       }
@@ -260,9 +284,11 @@ export class ContentInspector {
         return this.next(block, ops, i, last, buf, start, len);
       }
       if (!hit) return NO_MATCH;
-      this.bufferOffset = re.matchEnd - start;
-      if (last || !op.relativeNext) return this.next(block, ops, i, last, buf, start, len);
-      const r = this.run(block, ops, i + 1, buf, start, len);
+      const end = re.matchEnd - start;
+      this.bufferOffset = end;
+      const r = last || !op.relativeNext ? this.next(block, ops, i, last, buf, start, len) : this.run(block, ops, i + 1, buf, start, len);
+      if (r === MATCH && end > this.reach) this.reach = end;
+      if (last || !op.relativeNext) return r;
       if (r !== NO_MATCH) return r;
       this.bufferOffset = prevBufferOffset;
       const nextFrom = re.matchStart - start + 1;
@@ -316,6 +342,7 @@ export class ContentInspector {
     const count = op.countVar >= 0 ? this.vars[op.countVar] : op.count;
     let at = op.offsetVar >= 0 ? this.vars[op.offsetVar] : op.offset;
     if (op.relative) at += this.bufferOffset;
+    this.readEnd = at + count;
     let v = this.read(op, count, buf, start, len, at);
     if (v !== v) return false;
     v = this.applyMask(op, v);
@@ -353,6 +380,7 @@ export class ContentInspector {
     const count = op.countVar >= 0 ? this.vars[op.countVar] : op.count;
     let at = op.offsetVar >= 0 ? this.vars[op.offsetVar] : op.offset;
     if (op.relative) at += this.bufferOffset;
+    this.readEnd = at + count;
     let v = this.read(op, count, buf, start, len, at);
     if (v !== v) return false;
     v = this.applyMask(op, v);
@@ -372,6 +400,7 @@ export class ContentInspector {
   private byteExtract(op: BlockOp, buf: Uint8Array, start: number, len: number): boolean {
     let at = op.offset;
     if (op.relative) at += this.bufferOffset;
+    this.readEnd = at + op.count;
     let v = this.read(op, op.count, buf, start, len, at);
     if (v !== v) return false;
     v = this.applyMask(op, v);
@@ -386,6 +415,7 @@ export class ContentInspector {
     const count = op.countVar >= 0 ? this.vars[op.countVar] : op.count;
     let at = op.offsetVar >= 0 ? this.vars[op.offsetVar] : op.offset;
     if (op.relative) at += this.bufferOffset;
+    this.readEnd = at + count;
     let v = this.read(op, count, buf, start, len, at);
     if (v !== v) return false;
     const r = op.valueVar >= 0 ? this.vars[op.valueVar] : op.value;

@@ -10,10 +10,95 @@
  * console.log(rs.signatures.length); // 0
  * ```
  */
-import { BUFFER_DIR, BUF_COUNT, BUF_FILE_DATA, BUF_HTTP_REQUEST_BODY, BUF_HTTP_RESPONSE_BODY, BUF_PAYLOAD } from "./buffers.ts";
+import { BUF_COUNT, BUF_FILE_DATA, BUF_HTTP_REQUEST_BODY, BUF_HTTP_RESPONSE_BODY, BUF_PAYLOAD, BUF_STREAM, BUFFER_DIR } from "./buffers.ts";
 import { ALPROTO_COUNT, alprotoMatches } from "../applayer/proto.ts";
 import { findBytes } from "./inspect.ts";
-import { BIT_ISNOTSET, BIT_ISSET, FL_TOCLIENT, FL_TOSERVER, type Signature } from "./signature.ts";
+import {
+  BIT_ISNOTSET,
+  BIT_ISSET,
+  type Block,
+  FL_NO_STREAM,
+  FL_TOCLIENT,
+  FL_TOSERVER,
+  OP_BASE64_DECODE,
+  OP_BSIZE,
+  OP_BYTE_EXTRACT,
+  OP_BYTE_MATH,
+  OP_BYTE_TEST,
+  OP_CONTENT,
+  OP_ISDATAAT,
+  OP_URILEN,
+  type Signature,
+} from "./signature.ts";
+
+/** Most raw-stream history the packet prefilter rescans for signatures that read past their fast pattern. */
+export const MAX_STREAM_LOOKBACK = 1024;
+
+/** Index of the positive content op of `b` holding the signature's fast pattern, or -1. */
+function fastPatternOp(s: Signature, b: Block): number {
+  const fp = s.fpPattern;
+  if (fp === null) return -1;
+  for (let i = 0; i < b.ops.length; i++) {
+    const op = b.ops[i];
+    if (op.kind !== OP_CONTENT || op.negated || op.nocase !== s.fpNocase || op.pattern.length < fp.length) continue;
+    if (findBytes(op.pattern, 0, op.pattern.length, fp, false) >= 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * How many bytes past the end of its fast pattern a packet signature can inspect on the raw stream
+ * (content ends, byte_* reads, isdataat positions of the keywords after it), capped at
+ * `MAX_STREAM_LOOKBACK`: a pattern that ended that far before a packet's new bytes may still complete
+ * a match with them, so the prefilter rescans that much history. Unbounded reaches (pcre, byte_jump,
+ * a relative content without `within`/`depth`, keywords at absolute positions, transforms) get the cap.
+ */
+export function streamLookback(s: Signature): number {
+  if (s.fpPattern === null || s.fpBuffer !== BUF_PAYLOAD || s.isTx || (s.flowFlags & FL_NO_STREAM) !== 0) return 0;
+  const CAP = MAX_STREAM_LOOKBACK;
+  let reach = 0;
+  for (const b of s.blocks) {
+    if (b.buffer !== BUF_PAYLOAD && b.buffer !== BUF_STREAM) continue;
+    const fi = fastPatternOp(s, b);
+    if (b.transforms.length > 0) return CAP;
+    // bytes past the fast pattern's end where the inspection pointer may be; -1 once unknown
+    let pos = fi < 0 ? -1 : b.ops[fi].pattern.length - s.fpPattern.length;
+    if (pos > reach) reach = pos;
+    // the relative chain that leads to the fast pattern lies before it
+    let chain = fi;
+    while (chain > 0 && b.ops[chain].relative) chain--;
+    for (let i = 0; i < b.ops.length; i++) {
+      if (i === fi) continue;
+      const op = b.ops[i];
+      const k = op.kind;
+      // whole-buffer tests and negations add nothing to a match's reach (see ContentInspector.reach)
+      if (k === OP_BSIZE || k === OP_URILEN || k === OP_BASE64_DECODE || op.negated) continue;
+      if (i >= chain && i < fi) continue;
+      // anything else not relative to a known position may look anywhere in the window
+      if (!op.relative || pos < 0 || op.offsetVar >= 0 || op.countVar >= 0) return CAP;
+      if (k === OP_CONTENT) {
+        if (op.distanceVar >= 0 || op.withinVar >= 0 || op.depthVar >= 0) return CAP;
+        let end = -1;
+        if (op.hasWithin) end = pos + op.distance + op.within;
+        if (op.depth !== 0 && (end < 0 || pos + op.depth < end)) end = pos + op.depth;
+        if (end < 0) return CAP;
+        pos = end;
+      } else if (k === OP_BYTE_TEST || k === OP_BYTE_MATH || k === OP_BYTE_EXTRACT) {
+        const end = pos + op.offset + op.count;
+        if (end > reach) reach = end;
+        if (k === OP_BYTE_EXTRACT) pos = end;
+      } else if (k === OP_ISDATAAT) {
+        if (op.valueVar >= 0) return CAP;
+        if (pos + op.value > reach) reach = pos + op.value;
+      } else {
+        return CAP; // pcre, byte_jump: the end depends on the data
+      }
+      if (pos > reach) reach = pos;
+      if (reach >= CAP) return CAP;
+    }
+  }
+  return reach > CAP ? CAP : reach < 0 ? 0 : reach;
+}
 
 /**
  * Suricata's IP-only signatures: nothing but addresses (and `flowbits:set`, thresholds, metadata) —
@@ -160,6 +245,8 @@ export class PrefilterGroup {
   readonly scanner: PatternScanner | null;
   /** Signatures without a fast pattern in this group's buffer: always candidates. */
   readonly always: Int32Array;
+  /** Raw-stream history to rescan before the new bytes: the largest `streamLookback` of the group. */
+  readonly lookback: number;
 
   constructor(sigsWithPattern: Signature[], always: Signature[], factory: ScannerFactory) {
     this.patternSig = Int32Array.from(sigsWithPattern.map((s) => s.idx));
@@ -167,6 +254,7 @@ export class PrefilterGroup {
       ? null
       : factory(sigsWithPattern.map((s) => ({ bytes: s.fpPattern as Uint8Array, nocase: s.fpNocase })));
     this.always = Int32Array.from(always.map((s) => s.idx).sort((a, b) => a - b));
+    this.lookback = sigsWithPattern.reduce((m, s) => Math.max(m, streamLookback(s)), 0);
   }
 }
 
@@ -262,6 +350,8 @@ export class RuleSet {
   readonly ipOnly: IpOnlyIndex;
   /** Longest fast pattern: how much stream history the prefilter rescans so patterns can straddle packets. */
   readonly maxPatternLength: number;
+  /** `streamLookback` of each signature (by index): > 0 when a raw-stream match may need later segments. */
+  readonly streamLookback: Int32Array;
   /** Interned names, for messages. */
   readonly flowbitNames: string[];
   readonly flowintNames: string[];
@@ -311,6 +401,7 @@ export class RuleSet {
     const ipOnlySet = new Set(ipOnly);
     this.ipOnly = new IpOnlyIndex(ipOnly);
     this.maxPatternLength = signatures.reduce((m, s) => Math.max(m, s.fpPattern === null ? 0 : s.fpPattern.length), 0);
+    this.streamLookback = Int32Array.from(signatures.map((s) => streamLookback(s)));
     this.packetGroups = [];
     for (let g = 0; g < 4; g++) {
       const sigs = signatures.filter((s) => !s.isTx && !ipOnlySet.has(s) && protoOf(s, g));
