@@ -189,11 +189,18 @@ export class Engine {
   setIps(ips: Ips | null): void {
     this.ips = ips;
     this.streamConsumer = ips === null ? null : ips.app;
+    this.wireAppHosts();
   }
 
   /** Installs application identification (cold path); it runs on every packet the firewall and IPS let through. */
   setAppIdentifier(a: AppIdentifier | null): void {
     this.appid = a;
+    this.wireAppHosts();
+  }
+
+  /** Application identification reads the app-layer parsers' host names (QUIC / reassembled TLS SNI) when the IPS runs. */
+  private wireAppHosts(): void {
+    if (this.appid !== null) this.appid.hostSource = this.ips === null ? null : this.ips.app;
   }
 
   get appIdentifier(): AppIdentifier | null {

@@ -1,7 +1,8 @@
 /**
  * Application identification, per flow, as data arrives: names the application of a flow (WhatsApp,
  * BitTorrent, SSH …) in `FlowTable.application` and what it is doing in `FlowTable.appFunction`, from
- * host names (TLS SNI, HTTP Host, DNS questions, certificate common names, gQUIC SNI), payload
+ * host names (TLS SNI, HTTP Host, DNS questions, certificate common names, gQUIC SNI; with the IPS
+ * stage also the SNI its parsers read: IETF QUIC Initials, ClientHellos split over TCP segments), payload
  * patterns in the first packets of each direction, the app-layer protocol the parsers found, and
  * as weaker hints published address ranges and addresses that DNS answers in this run tied to an
  * application's host names. A strong match (host, pattern, protocol) ends identification for the
@@ -18,13 +19,14 @@
  * ```ts
  * // const tables = compileAppSignatures(text, "apps.yaml");
  * // const appid = new AppIdentifier(tables, engine.flows);
- * // engine.setAppIdentifier(appid);
+ * // engine.setAppIdentifier(appid); // with engine.setIps(ips): appid.hostSource = ips.app (wired by the engine)
  * // appid.blocked.set(compileAppControl(policy.appControl, tables)); // e.g. block BitTorrent
  * ```
  */
 import { ALPROTO_TLS } from "../applayer/proto.ts";
 import type { FlowTable } from "../flow/table.ts";
 import { IPPROTO_TCP, IPPROTO_UDP, type Packet } from "../packet.ts";
+import type { FlowHostSource } from "./hosts.ts";
 import { checkShape, gquicSniAt, gquicSniLen } from "./shapes.ts";
 import {
   type AppIdTables,
@@ -53,6 +55,8 @@ const ST_TLS = 4;
 const ST_STARTED = 8;
 /** A DNS flow: stays open after it is named, so later responses teach the address cache. */
 const ST_DNS = 16;
+/** The host name the flow's app-layer parser read was looked up already. */
+const ST_PARSER_HOST = 32;
 
 export class AppIdStats {
   /** Flows named by a strong signal (host, pattern, protocol). */
@@ -86,6 +90,11 @@ export class AppIdentifier {
   private readonly addr = new Uint32Array(4);
   /** Result of the last host match: entry index or -1. */
   private hostHit = -1;
+  /**
+   * Host names the app-layer parsers read (QUIC Initial SNI, reassembled TLS ClientHello SNI); the
+   * engine sets it to the IPS stage's app layer (`Engine.setIps` / `setAppIdentifier`), null without it.
+   */
+  hostSource: FlowHostSource | null = null;
 
   constructor(tables: AppIdTables, flows: FlowTable) {
     this.tables = tables;
@@ -134,6 +143,15 @@ export class AppIdentifier {
           fn = t.tlsPortFn[serverPort];
         }
         if (app !== 0) this.name(flow, app, fn, true);
+      }
+      const hs = this.hostSource;
+      if (hs !== null && (this.state[flow] & (ST_DONE | ST_PARSER_HOST)) === 0) {
+        const n = hs.flowHost(flow);
+        if (n > 0) {
+          this.state[flow] |= ST_PARSER_HOST; // one lookup per flow
+          const s = hs.hostStart;
+          if (n < 256 && this.matchHost(hs.hostData, s, s + n)) this.nameHost(flow);
+        }
       }
       if ((this.state[flow] & ST_DONE) === 0 && (tcp || udp) && p.payloadLen > 0) {
         const k = 2 * flow + dir;

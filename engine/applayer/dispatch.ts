@@ -27,6 +27,7 @@ import { type AppParser, type AppSink, PARSE_ERROR, PARSE_UPGRADE, type Probe, P
 import { ALPROTO_COUNT, ALPROTO_DNS, ALPROTO_FAILED, ALPROTO_UNKNOWN } from "./proto.ts";
 import type { DnsParser } from "./dns/dns.ts";
 import { MAX_PACKET_ANOMALIES } from "../packet.ts";
+import { type FlowHostSource, type HostNameParser, isHostNameParser } from "../appid/hosts.ts";
 
 export interface ProbeEntry {
   proto: number;
@@ -55,7 +56,7 @@ export class AppLayerStats {
   probePoolExhausted = 0;
 }
 
-export class AppLayer implements StreamConsumer, AppSink {
+export class AppLayer implements StreamConsumer, AppSink, FlowHostSource {
   readonly buffers = new InspectBuffers();
   readonly stats = new AppLayerStats();
   private readonly flows: FlowTable;
@@ -85,12 +86,19 @@ export class AppLayer implements StreamConsumer, AppSink {
   private depth = 0;
   /** Whether the current packet made new in-order stream bytes per direction. */
   newData = 0;
+  /** Per ALPROTO_*: its parser when it reads client host names (TLS, QUIC), for application identification. */
+  private readonly hostParsers: Array<HostNameParser | null>;
+  /** Set by `flowHost`: the bytes and offset of the host name it measured. */
+  hostData: Uint8Array = new Uint8Array(0);
+  hostStart = 0;
 
   constructor(flows: FlowTable, detector: Detector, parsers: AppParser[], probes: ProbeEntry[]) {
     this.flows = flows;
     this.detector = detector;
     this.parsers = new Array<AppParser | null>(ALPROTO_COUNT).fill(null);
     for (const p of parsers) this.parsers[p.proto] = p;
+    this.hostParsers = new Array<HostNameParser | null>(ALPROTO_COUNT).fill(null);
+    for (const p of parsers) if (isHostNameParser(p)) this.hostParsers[p.proto] = p;
     this.probes = probes;
     this.slot = new Int32Array(flows.capacity).fill(-1);
     this.slotProto = new Uint8Array(flows.capacity);
@@ -329,6 +337,23 @@ export class AppLayer implements StreamConsumer, AppSink {
       this.stats.failed++;
     }
     return 0;
+  }
+
+  /**
+   * FlowHostSource: the client host name (TLS / QUIC SNI) the parser of flow slot `flow` has read, as
+   * `hostData[hostStart .. hostStart + length)`; 0 when none. No allocation.
+   */
+  flowHost(flow: number): number {
+    if (this.flowIdOf[flow] !== this.flows.flowId[flow]) return 0; // the slot holds a flow not parsed yet
+    const s = this.slot[flow];
+    if (s < 0) return 0;
+    const hp = this.hostParsers[this.slotProto[flow]];
+    if (hp === null) return 0;
+    const n = hp.sniLength(s);
+    if (n <= 0) return 0;
+    this.hostData = hp.data;
+    this.hostStart = hp.sniStart(s);
+    return n;
   }
 
   // AppSink
