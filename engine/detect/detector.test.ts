@@ -7,7 +7,7 @@ import { VERDICT_REJECT } from "../verdict.ts";
 import { readFileSync } from "node:fs";
 import { buildRuleSet } from "../../rules/build.ts";
 import { MAX_STREAM_LOOKBACK, streamLookback } from "./ruleset.ts";
-import { nbss, negotiate1, ntTrans, response1 } from "../../rules/packs/vpatch/ms17-010/smb-build.ts";
+import { nbss, negotiate1, ntTrans, response1 } from "../../rules/packs/smb.testing.ts";
 
 const GET = "GET /index.html HTTP/1.1\r\nHost: example.org\r\nUser-Agent: curl/8\r\n\r\n";
 const RESP = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";

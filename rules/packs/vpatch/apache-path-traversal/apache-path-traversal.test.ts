@@ -13,41 +13,31 @@
  *   (`%252e`, `%2%65`, upper case, encoded slash) are request lines written here after the Apache
  *   advisory and the public 2.4.50 bypass write-ups.
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, sendCut, sendRequest } from "../log4shell/web1.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, folderTest, sendRequest } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const name of ["attack-41773-icons", "attack-41773-cgi", "attack-42013-cgi", "attack-42013-icons"]) {
-  test(`captured curl ${name} is blocked`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(7102400), JSON.stringify(rig.alerts));
-  });
-}
+blockedCaptureTests(
+  rig,
+  here,
+  ["attack-41773-icons", "attack-41773-cgi", "attack-42013-cgi", "attack-42013-icons"].map((name) => [name, 7102400] as const),
+  (name) => `captured curl ${name} is blocked`,
+);
 
-test("captured benign /icons/ and /cgi-bin/ requests raise nothing from the whole pack", () => {
-  rig.reset();
-  replay(rig, pcap("benign-paths"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "captured benign /icons/ and /cgi-bin/ requests raise nothing from the whole pack", ["benign-paths"]);
 
-test("the captured requests in 1-byte segments and reversed pieces are still blocked", () => {
-  sendCut(rig, clientBytes(pcap("attack-42013-cgi")), 1);
-  assert.ok(rig.blockedBy(7102400));
-  sendCut(rig, clientBytes(pcap("attack-41773-icons")), 4, true);
-  assert.ok(rig.blockedBy(7102400));
-});
+cutCapturesTest(rig, here, "the captured requests in 1-byte segments and reversed pieces are still blocked", [
+  { capture: "attack-42013-cgi", sid: 7102400, size: 1 },
+  { capture: "attack-41773-icons", sid: 7102400, size: 4, reverse: true },
+]);
 
 test("every encoding of an encoded dot-dot segment is blocked", () => {
   for (

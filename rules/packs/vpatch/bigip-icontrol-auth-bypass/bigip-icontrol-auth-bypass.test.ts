@@ -17,59 +17,35 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems } from "../proxylogon/capture.testing.ts";
+import { packRig } from "../../testing.ts";
+import { assertBlockedAfterFirst, assertReplayBlocked, benignCapturesTest, cutCapturesTest, type CutOptions, folderTest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig, { dport: 8443 });
-  c.handshake();
-  const cuts: number[] = [];
-  for (let i = size; i < req.length; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { dport: 8443, keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-test("the published /mgmt/tm/util/bash request is blocked (captured curl)", () => {
-  rig.reset();
-  replay(rig, pcap("bash-published"));
-  assert.ok(rig.blockedBy(7103400));
-});
+test("the published /mgmt/tm/util/bash request is blocked (captured curl)", () => assertReplayBlocked(rig, pcap("bash-published"), 7103400));
 
 test("lower-case header list after a valid-token request on one connection is blocked; the first passes", () => {
-  rig.reset();
-  replay(rig, pcap("lowercase-keepalive"));
-  assert.ok(rig.blockedBy(7103400));
-  assert.ok(rig.alerts.every((a) => a.packet > 4), JSON.stringify(rig.alerts));
+  assertBlockedAfterFirst(rig, pcap("lowercase-keepalive"), 7103400);
 });
 
-test("the request in 1-byte segments, and reversed 9-byte pieces, is still blocked", () => {
-  const req = clientBytes(pcap("bash-published"));
-  sendCut(req, 1);
-  assert.ok(rig.blockedBy(7103400));
-  sendCut(req, 9, true);
-  assert.ok(rig.blockedBy(7103400));
-});
+cutCapturesTest(rig, here, "the request in 1-byte segments, and reversed 9-byte pieces, is still blocked", [
+  { capture: "bash-published", sid: 7103400, size: 1 },
+  { capture: "bash-published", sid: 7103400, size: 9, reverse: true },
+], CUT);
 
 test("X-F5-Auth-Token listed between other hop-by-hop names, any endpoint, is blocked", () => {
-  sendCut("GET /mgmt/shared/authz/users HTTP/1.1\r\nHost: localhost\r\nX-F5-Auth-Token: x\r\nConnection: X-Forwarded-Host , X-F5-AUTH-TOKEN , Keep-Alive\r\nAuthorization: Basic YWRtaW46\r\n\r\n", 16);
+  cut("GET /mgmt/shared/authz/users HTTP/1.1\r\nHost: localhost\r\nX-F5-Auth-Token: x\r\nConnection: X-Forwarded-Host , X-F5-AUTH-TOKEN , Keep-Alive\r\nAuthorization: Basic YWRtaW46\r\n\r\n", 16);
   assert.ok(rig.blockedBy(7103400), JSON.stringify(rig.alerts));
 });
 
-test("benign iControl REST use with a valid token raises nothing", () => {
-  rig.reset();
-  replay(rig, pcap("benign-token"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "benign iControl REST use with a valid token raises nothing", ["benign-token"]);
 
 test.run();

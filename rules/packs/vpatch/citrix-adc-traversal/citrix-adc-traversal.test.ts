@@ -16,39 +16,25 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems } from "../proxylogon/capture.testing.ts";
+import { assertBlockedAfterFirst, assertReplayBlocked, benignCapturesTest, clientBytes, type CutOptions, folderTest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig);
-  c.handshake();
-  const cuts: number[] = [];
-  for (let i = size; i < req.length; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-test("the /vpn/../vpns/cfg/smb.conf check is blocked (captured curl --path-as-is)", () => {
-  rig.reset();
-  replay(rig, pcap("smb-conf"));
-  assert.ok(rig.blockedBy(7103200));
-});
+test("the /vpn/../vpns/cfg/smb.conf check is blocked (captured curl --path-as-is)", () => assertReplayBlocked(rig, pcap("smb-conf"), 7103200));
 
 test("the traversal in 1-byte segments, and with a backslash separator in reversed pieces, is blocked", () => {
-  sendCut(clientBytes(pcap("smb-conf")), 1);
+  cut(clientBytes(pcap("smb-conf")), 1);
   assert.ok(rig.blockedBy(7103200));
-  sendCut("GET /vpn/..\\vpns/cfg/smb.conf HTTP/1.1\r\nHost: gw\r\n\r\n", 3, true);
+  cut("GET /vpn/..\\vpns/cfg/smb.conf HTTP/1.1\r\nHost: gw\r\n\r\n", 3, true);
   assert.ok(rig.blockedBy(7103200), JSON.stringify(rig.alerts));
 });
 
@@ -63,21 +49,14 @@ test("the published newbm.pl exploit (/vpn/%2e%2e/vpns/) is blocked", () => {
 });
 
 test("NSC_USER traversal without URL traversal (percent-encoded, lower case, keep-alive) is blocked", () => {
-  rig.reset();
-  replay(rig, pcap("nsc-user-keepalive"));
-  assert.ok(rig.blockedBy(7103201));
-  assert.ok(rig.alerts.every((a) => a.packet > 4), "the first (benign) request passed");
+  assertBlockedAfterFirst(rig, pcap("nsc-user-keepalive"), 7103201, "the first (benign) request passed");
 });
 
 test("the published NSC_USER header in 2-byte segments on a plain /vpns/ URL is blocked", () => {
-  sendCut("POST /vpns/portal/scripts/newbm.pl HTTP/1.1\r\nHost: gw\r\nNSC_USER: ../../../netscaler/portal/templates/x\r\nNSC_NONCE: nsroot\r\nContent-Length: 5\r\n\r\nurl=x", 2);
+  cut("POST /vpns/portal/scripts/newbm.pl HTTP/1.1\r\nHost: gw\r\nNSC_USER: ../../../netscaler/portal/templates/x\r\nNSC_NONCE: nsroot\r\nContent-Length: 5\r\n\r\nurl=x", 2);
   assert.ok(rig.blockedBy(7103201), JSON.stringify(rig.alerts));
 });
 
-test("benign gateway traffic (logon, portal, a normal bookmark with NSC_USER) raises nothing", () => {
-  rig.reset();
-  replay(rig, pcap("benign-gateway"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "benign gateway traffic (logon, portal, a normal bookmark with NSC_USER) raises nothing", ["benign-gateway"]);
 
 test.run();

@@ -11,62 +11,38 @@
  *   slashes in the path. Benign: login page, fgt_lang?lang=en and zh-cn, logincheck, portal.
  * - Segmented variants resend a captured request with engine/ips.testing.ts TcpConversation.
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems } from "../proxylogon/capture.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, type CutOptions, folderTest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig, { dport: 10443 });
-  c.handshake();
-  const cuts: number[] = [];
-  for (let i = size; i < req.length; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { dport: 10443, keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const [name, what] of [
-  ["websession", "the published sslvpn_websession request"],
-  ["encoded-keepalive", "the percent-encoded traversal after a benign request on one connection"],
-  ["sslvpnd-scanner", "a scanner's bin/sslvpnd read with doubled slashes"],
-]) {
-  test(`${what} is blocked (captured curl)`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(7103300), JSON.stringify(rig.alerts));
-  });
-}
+blockedCaptureTests(rig, here, [
+  ["websession", 7103300, "the published sslvpn_websession request"],
+  ["encoded-keepalive", 7103300, "the percent-encoded traversal after a benign request on one connection"],
+  ["sslvpnd-scanner", 7103300, "a scanner's bin/sslvpnd read with doubled slashes"],
+], (_name, _sid, what) => `${what} is blocked (captured curl)`);
 
-test("the published request in 1-byte segments, and in reversed 4-byte pieces, is still blocked", () => {
-  const req = clientBytes(pcap("websession"));
-  sendCut(req, 1);
-  assert.ok(rig.blockedBy(7103300));
-  sendCut(req, 4, true);
-  assert.ok(rig.blockedBy(7103300));
-});
+cutCapturesTest(rig, here, "the published request in 1-byte segments, and in reversed 4-byte pieces, is still blocked", [
+  { capture: "websession", sid: 7103300, size: 1 },
+  { capture: "websession", sid: 7103300, size: 4, reverse: true },
+], CUT);
 
 test("lang after another parameter, with a backslash, is blocked", () => {
-  sendCut("GET /remote/fgt_lang?x=1&lang=..%5c..%5cdev%5ccmdb%5csslvpn_websession HTTP/1.1\r\nHost: vpn\r\n\r\n", 6);
+  cut("GET /remote/fgt_lang?x=1&lang=..%5c..%5cdev%5ccmdb%5csslvpn_websession HTTP/1.1\r\nHost: vpn\r\n\r\n", 6);
   assert.ok(rig.blockedBy(7103300), JSON.stringify(rig.alerts));
 });
 
-test("benign SSL VPN portal traffic raises nothing", () => {
-  rig.reset();
-  replay(rig, pcap("benign-login"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "benign SSL VPN portal traffic raises nothing", ["benign-login"]);
 
 test.run();

@@ -11,43 +11,26 @@
  * - Segmented variants resend the captured requests with TcpConversation; the other empty-element
  *   placements and a repeated header are requests written here.
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, sendCut, sendRequest } from "../log4shell/web1.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, folderTest, sendRequest } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const name of ["attack-poc", "attack-leading"]) {
-  test(`captured ${name} is blocked`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(7102600), JSON.stringify(rig.alerts));
-  });
-}
+blockedCaptureTests(rig, here, ["attack-poc", "attack-leading"].map((name) => [name, 7102600] as const), (name) => `captured ${name} is blocked`);
 
-test("captured benign Accept-Encoding lists raise nothing from the whole pack", () => {
-  for (const name of ["benign-compressed", "benign-qvalues"]) {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.equal(rig.alertSids(), [], name);
-  }
-});
+benignCapturesTest(rig, here, "captured benign Accept-Encoding lists raise nothing from the whole pack", ["benign-compressed", "benign-qvalues"]);
 
-test("the captured PoC in 1-byte segments and reversed pieces is still blocked", () => {
-  sendCut(rig, clientBytes(pcap("attack-poc")), 1);
-  assert.ok(rig.blockedBy(7102600));
-  sendCut(rig, clientBytes(pcap("attack-leading")), 5, true);
-  assert.ok(rig.blockedBy(7102600));
-});
+cutCapturesTest(rig, here, "the captured PoC in 1-byte segments and reversed pieces is still blocked", [
+  { capture: "attack-poc", sid: 7102600, size: 1 },
+  { capture: "attack-leading", sid: 7102600, size: 5, reverse: true },
+]);
 
 test("an empty element anywhere is blocked; well-formed lists and an empty value pass", () => {
   for (const v of ["x-a,,gzip", "x-a, \t, gzip", "x-a, x-b,", "gzip,   ,"]) {

@@ -17,38 +17,23 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, rulePcre, sendCut, sendRequest } from "../log4shell/web1.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, folderTest, rulePcre, sendRequest } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 const LIMIT = (1n << 64n) - 1n;
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const name of ["attack-nmap", "attack-dos", "attack-multi"]) {
-  test(`captured ${name} is blocked`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(7102500), JSON.stringify(rig.alerts));
-  });
-}
+blockedCaptureTests(rig, here, ["attack-nmap", "attack-dos", "attack-multi"].map((name) => [name, 7102500] as const), (name) => `captured ${name} is blocked`);
 
-test("captured benign download ranges raise nothing from the whole pack", () => {
-  rig.reset();
-  replay(rig, pcap("benign-ranges"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "captured benign download ranges raise nothing from the whole pack", ["benign-ranges"]);
 
-test("nmap's request in 1-byte segments and the DoS request reversed are still blocked", () => {
-  sendCut(rig, clientBytes(pcap("attack-nmap"), "Range:"), 1);
-  assert.ok(rig.blockedBy(7102500));
-  sendCut(rig, clientBytes(pcap("attack-dos")), 6, true);
-  assert.ok(rig.blockedBy(7102500));
-});
+cutCapturesTest(rig, here, "nmap's request in 1-byte segments and the DoS request reversed are still blocked", [
+  { capture: "attack-nmap", marker: "Range:", sid: 7102500, size: 1 },
+  { capture: "attack-dos", sid: 7102500, size: 6, reverse: true },
+]);
 
 test("boundary: 2^64-2 passes, 2^64-1 with leading zeros, spaces or lower-case name is blocked", () => {
   sendRequest(rig, "GET /a.png HTTP/1.1\r\nHost: h\r\nRange: bytes=0-18446744073709551614\r\n\r\n");

@@ -23,49 +23,36 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, rulePcre, sendCut, sendRequest } from "./web1.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, folderTest, rulePcre, sendRequest } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 const H = "Host: shop.example\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\n";
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const [name, sid] of [
+blockedCaptureTests(rig, here, [
   ["attack-header-nested", 7102001],
   ["attack-ua-env", 7102001],
   ["attack-uri-encoded", 7102000],
   ["attack-body-date", 7102003],
   ["attack-cookie", 7102002],
   ["attack-h2-header", 7102001],
-] as const) {
-  test(`captured curl ${name} is blocked by ${sid}`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(sid), JSON.stringify(rig.alerts));
-  });
-}
+], (name, sid) => `captured curl ${name} is blocked by ${sid}`);
 
-test("captured benign JNDI text and ${HOME} (HTTP/1.1 and HTTP/2) raise nothing from the whole pack", () => {
-  for (const name of ["benign-jndi-text", "benign-search", "benign-h2"]) {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.equal(rig.alertSids(), [], name);
-  }
-});
+benignCapturesTest(rig, here, "captured benign JNDI text and ${HOME} (HTTP/1.1 and HTTP/2) raise nothing from the whole pack", [
+  "benign-jndi-text",
+  "benign-search",
+  "benign-h2",
+]);
 
-test("the captured requests in 1-byte segments and reversed 7-byte pieces are still blocked", () => {
-  sendCut(rig, clientBytes(pcap("attack-header-nested")), 1);
-  assert.ok(rig.blockedBy(7102001));
-  sendCut(rig, clientBytes(pcap("attack-body-date")), 7, true);
-  assert.ok(rig.blockedBy(7102003));
-  sendCut(rig, clientBytes(pcap("attack-uri-encoded")), 1);
-  assert.ok(rig.blockedBy(7102000));
-});
+cutCapturesTest(rig, here, "the captured requests in 1-byte segments and reversed 7-byte pieces are still blocked", [
+  { capture: "attack-header-nested", sid: 7102001, size: 1 },
+  { capture: "attack-body-date", sid: 7102003, size: 7, reverse: true },
+  { capture: "attack-uri-encoded", sid: 7102000, size: 1 },
+]);
 
 test("obfuscations of the lookup in a header are all blocked", () => {
   const payloads = [

@@ -20,64 +20,47 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems } from "../proxylogon/capture.testing.ts";
+import { assertBlockedAfterFirst, assertReplayBlocked, benignCapturesTest, clientBytes, type CutOptions, folderTest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 const latin1 = (b: Uint8Array): string => new TextDecoder("latin1").decode(b);
 
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig);
-  c.handshake();
-  const cuts: number[] = [];
-  for (let i = size; i < req.length; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
 /** The captured smuggling request with header lines matching `drop` removed. */
 function smugglingWithout(drop: RegExp): string {
   return latin1(clientBytes(pcap("isapi-smuggling"))).split("\r\n").filter((l) => !drop.test(l)).join("\r\n");
 }
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-test("the published header smuggling (xX-siLock-Transaction) is blocked (captured curl)", () => {
-  rig.reset();
-  replay(rig, pcap("isapi-smuggling"));
-  assert.ok(rig.blockedBy(7103500));
-});
+test("the published header smuggling (xX-siLock-Transaction) is blocked (captured curl)", () => assertReplayBlocked(rig, pcap("isapi-smuggling"), 7103500));
 
 test("another prefix, lower case, after a benign request on one connection is blocked", () => {
-  rig.reset();
-  replay(rig, pcap("isapi-smuggling-keepalive"));
-  assert.ok(rig.blockedBy(7103500));
-  assert.ok(rig.alerts.every((a) => a.packet > 4), JSON.stringify(rig.alerts));
+  assertBlockedAfterFirst(rig, pcap("isapi-smuggling-keepalive"), 7103500);
 });
 
 test("the smuggling request in 1-byte segments is still blocked", () => {
-  sendCut(clientBytes(pcap("isapi-smuggling")), 1);
+  cut(clientBytes(pcap("isapi-smuggling")), 1);
   assert.ok(rig.blockedBy(7103500));
 });
 
 test("session_setvars without the prefixed header (another smuggling trick) is blocked", () => {
   const req = smugglingWithout(/^xX-siLock-Transaction/);
   assert.not.match(req, /xX-siLock/);
-  sendCut(req, 5);
+  cut(req, 5);
   assert.ok(rig.blockedBy(7103501), JSON.stringify(rig.alerts));
 });
 
 test("SQL in a session-variable header on its own is blocked", () => {
   const req = smugglingWithout(/silock-transaction/i);
   assert.match(req, /MyPkgSelfProvisionedRecips: SQL Injection'\)/);
-  sendCut(req, 3, true);
+  cut(req, 3, true);
   assert.ok(rig.blockedBy(7103502), JSON.stringify(rig.alerts));
 });
 
@@ -85,20 +68,12 @@ test("SQL in guestaccess.aspx's Arg06 (form body) is blocked, also in 1-byte seg
   rig.reset();
   replay(rig, pcap("guestaccess-arg06"));
   assert.ok(rig.blockedBy(7103503));
-  sendCut(clientBytes(pcap("guestaccess-arg06")), 1);
+  cut(clientBytes(pcap("guestaccess-arg06")), 1);
   assert.ok(rig.blockedBy(7103503));
 });
 
-test("SQL in human.aspx's Arg06 (query string) is blocked", () => {
-  rig.reset();
-  replay(rig, pcap("human-arg06-query"));
-  assert.ok(rig.blockedBy(7103504));
-});
+test("SQL in human.aspx's Arg06 (query string) is blocked", () => assertReplayBlocked(rig, pcap("human-arg06-query"), 7103504));
 
-test("benign MOVEit browsing (sign-on, folders, a guest package with quotes in the message) raises nothing", () => {
-  rig.reset();
-  replay(rig, pcap("benign-browsing"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "benign MOVEit browsing (sign-on, folders, a guest package with quotes in the message) raises nothing", ["benign-browsing"]);
 
 test.run();

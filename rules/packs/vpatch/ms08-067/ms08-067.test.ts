@@ -21,33 +21,22 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { TcpConversation } from "../../../../engine/ips.testing.ts";
-import { packRig, replay } from "../../testing.ts";
-import { replaySegmented, tcpMessages } from "../printnightmare/rpc-testing.ts";
+import { packRig } from "../../testing.ts";
+import { assertRpcBenign, assertRpcBlocked, assertSegmentedBlocked, tcpMessages } from "../../dcerpc.testing.ts";
 
 const dir = "rules/packs/vpatch/ms08-067/traffic/";
 const SID = 7101000;
 
 test("Metasploit-shaped NetprPathCanonicalize over SMB2 is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "canonicalize-smb2.pcap");
-  assert.ok(rig.blockedBy(SID));
-  assert.equal(rig.alertSids(), [SID]);
+  assertRpcBlocked(dir + "canonicalize-smb2.pcap", SID, true);
 });
 
 test("NetprPathCompare with / separators, . components, SMB1 and DCERPC fragments is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "compare-slash-smb1-frag.pcap");
-  assert.ok(rig.blockedBy(SID));
+  assertRpcBlocked(dir + "compare-slash-smb1-frag.pcap", SID);
 });
 
 test("the same attack in 5-byte TCP segments, and in reversed 64-byte segments, is blocked", () => {
-  const conv = tcpMessages(dir + "canonicalize-smb2.pcap");
-  let rig = packRig();
-  replaySegmented(rig, conv, 5);
-  assert.ok(rig.blockedBy(SID));
-  rig = packRig();
-  replaySegmented(rig, conv, 64, true);
-  assert.ok(rig.blockedBy(SID));
+  assertSegmentedBlocked(tcpMessages(dir + "canonicalize-smb2.pcap"), SID, [[5, false], [64, true]]);
 });
 
 /** A DCERPC/TCP srvsvc bind + NetprPathCanonicalize(ServerName "\\SRV", path, Prefix "") as bytes. */
@@ -99,13 +88,7 @@ test("built DCERPC/TCP requests, little- and big-endian, leading or repeated ..:
 });
 
 test("normal srvsvc traffic (share enumeration, a .. inside the root) raises nothing", () => {
-  const rig = packRig();
-  replay(rig, dir + "benign-srvsvc.pcap");
-  assert.equal(rig.alertSids(), []);
-  assert.equal(rig.droppedCount(), 0);
-  rig.reset();
-  replaySegmented(rig, tcpMessages(dir + "benign-srvsvc.pcap"), 3);
-  assert.equal(rig.alertSids(), []);
+  assertRpcBenign(dir + "benign-srvsvc.pcap", 3);
 });
 
 test.run();

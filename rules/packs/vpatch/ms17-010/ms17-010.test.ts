@@ -10,9 +10,9 @@
  * - traffic/smb1-copy.pcap, traffic/smb3-copy.pcap: smbclient (SMB1 / SMB 3.1.1) listing, downloading
  *   and uploading files against smbd — benign;
  *   all captured with tcpdump between network namespaces tsv-smb-cli / tsv-smb-srv by traffic/capture.sh
- *   (checksums fixed by traffic/fix-checksums.py: veth offload leaves them partial).
+ *   (checksums fixed by rules/packs/traffic/fix-checksums.py: veth offload leaves them partial).
  * - ../../../../../shared/corpus/ndpi/smbv1.pcap: nDPI's SMBv1 capture — benign.
- * - EternalBlue, DoublePulsar and the scanner-variant probes are built with ./smb-build.ts (no public
+ * - EternalBlue, DoublePulsar and the scanner-variant probes are built with ../../smb.testing.ts (no public
  *   exploit tool is installed and there is no vulnerable host) after Microsoft's MS17-010 bulletin, the
  *   published analyses (worawit/sleepya's eternalblue_exploit7/8 write-ups: an NT_TRANSACT function 0
  *   with TotalDataCount 0x10FE8 continued by 4 KiB TRANS2_SECONDARY messages after the server's
@@ -26,7 +26,7 @@ import { fragmentIp } from "../../../../datapath/craft.ts";
 import { corpusDir } from "../../../../datapath/pcap/corpus.ts";
 import { type IpsRig, TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { concat, nbss, negotiate1, ntTrans, response1, sessionSetupWc12, trans, transSecondary } from "./smb-build.ts";
+import { concat, nbss, negotiate1, ntTrans, response1, sessionSetupWc12, trans, transSecondary } from "../../smb.testing.ts";
 
 const T = "rules/packs/vpatch/ms17-010/traffic/";
 

@@ -6,7 +6,7 @@
  * Where the traffic came from (all real clients and servers, captured by traffic/capture.sh with
  * tcpdump between network namespaces 198.18.1.21 → 198.18.1.22, then replayed here with the client
  * moved to 192.168.10.20 ($HOME_NET) and the server to 198.18.1.22 ($EXTERNAL_NET) or 10.20.30.40 (LAN)
- * by replay-as.ts, segmentation kept):
+ * by replayAs (../../testing.ts), segmentation kept):
  * - traffic/smb-ntlm.pcap: smbclient -U alice%… against Samba's smbd, once SMB 3.1.1 and once SMB1
  *   (NT1): NTLMSSP NEGOTIATE / CHALLENGE / AUTHENTICATE with NTLMv2 for a real user name — exactly the
  *   exchange a UNC path in a reminder triggers;
@@ -20,8 +20,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig } from "../../testing.ts";
-import { replayAs } from "./replay-as.ts";
+import { packRig, replayAs } from "../../testing.ts";
 
 const T = "rules/packs/vpatch/outlook-ntlm-leak/traffic/";
 const LAN_CLIENT = "192.168.10.20";

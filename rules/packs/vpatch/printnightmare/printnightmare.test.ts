@@ -20,7 +20,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { packRig, replay } from "../../testing.ts";
-import { replaySegmented, tcpMessages } from "./rpc-testing.ts";
+import { assertRpcBenign, assertRpcBlocked, replaySegmented, tcpMessages } from "../../dcerpc.testing.ts";
 
 const dir = "rules/packs/vpatch/printnightmare/traffic/";
 
@@ -44,16 +44,11 @@ function replaceAll(data: Uint8Array, from: Uint8Array, to: Uint8Array): number 
 }
 
 test("cube0x0-style RpcAddPrinterDriverEx with a UNC data file over SMB2 is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "rprn-unc-smb2.pcap");
-  assert.ok(rig.blockedBy(7101010));
+  assertRpcBlocked(dir + "rprn-unc-smb2.pcap", 7101010);
 });
 
 test("local paths with APD_INSTALL_WARNED_DRIVER over SMB1, in DCERPC fragments, are blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "rprn-warned-flag-smb1-frag.pcap");
-  assert.ok(rig.blockedBy(7101016));
-  assert.equal(rig.alertSids(), [7101016]);
+  assertRpcBlocked(dir + "rprn-warned-flag-smb1-frag.pcap", 7101016, true);
 });
 
 test("MS-PAR RpcAsyncAddPrinterDriver with a //host/share path over TCP is blocked, in any segmentation", () => {
@@ -82,13 +77,7 @@ test("the NT-namespace form \\??\\UNC\\host\\share is blocked", () => {
 });
 
 test("normal spoolss traffic (EnumPrinters, OpenPrinter, an admin driver install) raises nothing", () => {
-  const rig = packRig();
-  replay(rig, dir + "benign-spoolss.pcap");
-  assert.equal(rig.alertSids(), []);
-  assert.equal(rig.droppedCount(), 0);
-  rig.reset();
-  replaySegmented(rig, tcpMessages(dir + "benign-spoolss.pcap"), 7);
-  assert.equal(rig.alertSids(), []);
+  assertRpcBenign(dir + "benign-spoolss.pcap", 7);
 });
 
 test.run();

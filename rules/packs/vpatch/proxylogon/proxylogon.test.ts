@@ -17,68 +17,42 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, nthRequest } from "./capture.testing.ts";
+import { assertBlockedAfterFirst, assertReplayBlocked, clientBytes, cutCapturesTest, type CutOptions, folderTest, nthRequest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 const latin1 = (b: Uint8Array): string => new TextDecoder("latin1").decode(b);
 
-/** Sends `req` as one client conversation cut into `size`-byte pieces sent in `order` (default in order). */
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig);
-  c.handshake();
-  const len = typeof req === "string" ? req.length : req.length;
-  const cuts: number[] = [];
-  for (let i = size; i < len; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-test("the public chain's X-BEResource SSRF is blocked (captured curl)", () => {
-  rig.reset();
-  replay(rig, pcap("ssrf-autodiscover"));
-  assert.ok(rig.blockedBy(7103000));
-});
+test("the public chain's X-BEResource SSRF is blocked (captured curl)", () => assertReplayBlocked(rig, pcap("ssrf-autodiscover"), 7103000));
 
 test("the scanner check after a benign OWA request on a keep-alive connection is blocked", () => {
-  rig.reset();
-  replay(rig, pcap("scanner-anonresource-keepalive"));
-  assert.ok(rig.blockedBy(7103000));
   // the benign first request went through: the block came with the second request
-  assert.ok(rig.alerts.every((a) => a.packet > 4), JSON.stringify(rig.alerts));
+  assertBlockedAfterFirst(rig, pcap("scanner-anonresource-keepalive"), 7103000);
 });
 
-test("X-BEResource in 1-byte segments, and in reversed pieces, is still blocked", () => {
-  const req = clientBytes(pcap("ssrf-autodiscover"));
-  sendCut(req, 1);
-  assert.ok(rig.blockedBy(7103000));
-  sendCut(req, 7, true);
-  assert.ok(rig.blockedBy(7103000));
-});
+cutCapturesTest(rig, here, "X-BEResource in 1-byte segments, and in reversed pieces, is still blocked", [
+  { capture: "ssrf-autodiscover", sid: 7103000, size: 1 },
+  { capture: "ssrf-autodiscover", sid: 7103000, size: 7, reverse: true },
+], CUT);
 
 test("X-AnonResource-Backend alone (no X-BEResource), percent-encoded path, is blocked", () => {
   const req = latin1(nthRequest(clientBytes(pcap("scanner-anonresource-keepalive")), 1))
     .replace("; x-beresource=localhost/owa/auth/logon.aspx?~3", "")
     .replace("x-anonresource-backend=localhost/ecp/default.flt?~3", "X-AnonResource-Backend = localhost%2fecp%2fdefault.flt%3f~3");
   assert.not.match(req, /beresource/i);
-  sendCut(req, 1000);
+  cut(req, 1000);
   assert.ok(rig.blockedBy(7103001), JSON.stringify(rig.alerts));
 });
 
-test("CVE-2021-27065: a JSON-escaped web shell in ExternalUrl is blocked", () => {
-  rig.reset();
-  replay(rig, pcap("oab-externalurl-webshell"));
-  assert.ok(rig.blockedBy(7103002));
-});
+test("CVE-2021-27065: a JSON-escaped web shell in ExternalUrl is blocked", () => assertReplayBlocked(rig, pcap("oab-externalurl-webshell"), 7103002));
 
 test("CVE-2021-27065: raw <script> markup reached through the cookie SSRF (URI /ecp/y.js), body in 3-byte pieces", () => {
   const orig = latin1(clientBytes(pcap("oab-externalurl-webshell")));
@@ -86,7 +60,7 @@ test("CVE-2021-27065: raw <script> markup reached through the cookie SSRF (URI /
   const req = "POST /ecp/y.js HTTP/1.1\r\nHost: mail.contoso.com\r\nContent-Type: application/json; charset=utf-8\r\n" +
     `Content-Length: ${body.length}\r\n\r\n${body}`;
   assert.match(req, /<script language=\\"JScript\\" runat=\\"server\\">/);
-  sendCut(req, 3);
+  cut(req, 3);
   assert.ok(rig.blockedBy(7103002), JSON.stringify(rig.alerts));
 });
 
@@ -95,7 +69,7 @@ test("CVE-2021-27065: an escaped \\u003c tag without runat (a .NET <%...%> block
   const body = orig.slice(orig.indexOf("\r\n\r\n") + 4).replace(/\\u003cscript[^\\]*?\\u0022JScript\\u0022 runat=\\u0022server\\u0022\\u003e/, "\\u003c%").replace("\\u003c/script\\u003e", "%\\u003e");
   assert.not.match(body, /runat/);
   const req = `POST /ecp/y.js HTTP/1.1\r\nHost: mail\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-  sendCut(req, 1000);
+  cut(req, 1000);
   assert.ok(rig.blockedBy(7103002), JSON.stringify(rig.alerts));
 });
 
@@ -105,7 +79,7 @@ test("CVE-2021-27065: resetting the OAB virtual directory into an .aspx is block
   assert.ok(rig.blockedBy(7103003));
   const orig = latin1(clientBytes(pcap("oab-reset-aspx")));
   const req = orig.replace('tsugi.aspx"', 'tsugi.aspx::$DATA"').replace(/Content-Length: (\d+)/, (_m, n) => `Content-Length: ${Number(n) + 7}`);
-  sendCut(req, 1);
+  cut(req, 1);
   assert.ok(rig.blockedBy(7103003));
 });
 
@@ -114,7 +88,7 @@ test("benign OWA / ECP traffic (logon, ECP cookies, normal OAB edit and reset to
   replay(rig, pcap("benign-owa-ecp"));
   assert.equal(rig.alertSids(), []);
   // a genuine-looking X-BEResource value (server FQDN ~ version) is not an SSRF
-  sendCut("GET /ecp/15.2.792.3/themes/resources/og_logo.png HTTP/1.1\r\nHost: mail.contoso.com\r\nCookie: X-BEResource=exch01.contoso.com~1942062522; msExchEcpCanary=abc\r\n\r\n", 10);
+  cut("GET /ecp/15.2.792.3/themes/resources/og_logo.png HTTP/1.1\r\nHost: mail.contoso.com\r\nCookie: X-BEResource=exch01.contoso.com~1942062522; msExchEcpCanary=abc\r\n\r\n", 10);
   assert.equal(rig.alertSids(), []);
 });
 

@@ -16,40 +16,24 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems } from "../proxylogon/capture.testing.ts";
+import { benignCapturesTest, blockedCaptureTests, clientBytes, type CutOptions, folderTest, sendCut } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-function sendCut(req: Uint8Array | string, size: number, reverse = false): void {
-  rig.reset();
-  const c = new TcpConversation(rig);
-  c.handshake();
-  const cuts: number[] = [];
-  for (let i = size; i < req.length; i += size) cuts.push(i);
-  const order = [...Array(cuts.length + 1).keys()];
-  if (reverse) order.reverse();
-  c.sendClientPieces(0, req, cuts, order);
-}
+const CUT: CutOptions = { keepOpen: true };
+/** `sendCut` on this rig, the flow left open (no end-of-flow flush before the assertions). */
+const cut = (req: Uint8Array | string, size: number, reverse = false): void => sendCut(rig, req, size, reverse, CUT);
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const [name, what] of [
-  ["mapi-nspi", "the published /mapi/nspi request"],
-  ["powershell-encoded", "/powershell with X-Rps-CAT, mixed case and percent-encoded parameter name"],
-  ["ews-keepalive", "/EWS after a benign autodiscover.json request on one connection"],
-]) {
-  test(`${what} is blocked (captured curl)`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(7103100), JSON.stringify(rig.alerts));
-  });
-}
+blockedCaptureTests(rig, here, [
+  ["mapi-nspi", 7103100, "the published /mapi/nspi request"],
+  ["powershell-encoded", 7103100, "/powershell with X-Rps-CAT, mixed case and percent-encoded parameter name"],
+  ["ews-keepalive", 7103100, "/EWS after a benign autodiscover.json request on one connection"],
+], (_name, _sid, what) => `${what} is blocked (captured curl)`);
 
 test("the keep-alive capture's first (benign) request passes; the block comes with the second", () => {
   rig.reset();
@@ -59,21 +43,17 @@ test("the keep-alive capture's first (benign) request passes; the block comes wi
 
 test("the request in 1-byte segments, and in reversed 5-byte pieces, is still blocked", () => {
   const req = clientBytes(pcap("powershell-encoded"));
-  sendCut(req, 1);
+  cut(req, 1);
   assert.ok(rig.blockedBy(7103100));
-  sendCut(clientBytes(pcap("mapi-nspi")), 5, true);
+  cut(clientBytes(pcap("mapi-nspi")), 5, true);
   assert.ok(rig.blockedBy(7103100));
 });
 
 test("Email first in the query (?&Email= ordering) and double-slashed path are blocked", () => {
-  sendCut("GET //autodiscover//autodiscover.json?&Email=autodiscover/autodiscover.json%3f@a.b&@a.b/mapi/nspi/ HTTP/1.1\r\nHost: mail\r\n\r\n", 4);
+  cut("GET //autodiscover//autodiscover.json?&Email=autodiscover/autodiscover.json%3f@a.b&@a.b/mapi/nspi/ HTTP/1.1\r\nHost: mail\r\n\r\n", 4);
   assert.ok(rig.blockedBy(7103100), JSON.stringify(rig.alerts));
 });
 
-test("benign autodiscover, MAPI and OWA traffic raises nothing", () => {
-  rig.reset();
-  replay(rig, pcap("benign-autodiscover"));
-  assert.equal(rig.alertSids(), []);
-});
+benignCapturesTest(rig, here, "benign autodiscover, MAPI and OWA traffic raises nothing", ["benign-autodiscover"]);
 
 test.run();

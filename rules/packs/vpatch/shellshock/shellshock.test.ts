@@ -14,49 +14,32 @@
  *   form-body variants are requests written here after the public Shellshock write-ups (the value must
  *   start with the definition: bash's `() {` check on imported variables).
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, sendCut, sendRequest } from "../log4shell/web1.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, folderTest, sendRequest } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const [name, sid] of [
+blockedCaptureTests(rig, here, [
   ["attack-ua", 7102100],
   ["attack-referer-cookie", 7102100],
   ["attack-7169", 7102100],
   ["attack-query", 7102102],
   ["attack-nmap", 7102100],
-] as const) {
-  test(`captured ${name} is blocked by ${sid}`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(sid), JSON.stringify(rig.alerts));
-  });
-}
+], (name, sid) => `captured ${name} is blocked by ${sid}`);
 
-test("captured benign code snippets and queries raise nothing from the whole pack", () => {
-  for (const name of ["benign-code", "benign-query"]) {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.equal(rig.alertSids(), [], name);
-  }
-});
+benignCapturesTest(rig, here, "captured benign code snippets and queries raise nothing from the whole pack", ["benign-code", "benign-query"]);
 
-test("the captured User-Agent attack in 1-byte segments, and nmap's request reversed, are still blocked", () => {
-  sendCut(rig, clientBytes(pcap("attack-ua")), 1);
-  assert.ok(rig.blockedBy(7102100));
-  sendCut(rig, clientBytes(pcap("attack-nmap"), "() {"), 5, true);
-  assert.ok(rig.blockedBy(7102100));
-});
+cutCapturesTest(rig, here, "the captured User-Agent attack in 1-byte segments, and nmap's request reversed, are still blocked", [
+  { capture: "attack-ua", sid: 7102100, size: 1 },
+  { capture: "attack-nmap", marker: "() {", sid: 7102100, size: 5, reverse: true },
+]);
 
 test("spacing variants in a header, a cookie value and a form field are blocked", () => {
   for (const def of ["() { :;};", "(){ :;};", "()  {\t_; };", "() {:;};"]) {

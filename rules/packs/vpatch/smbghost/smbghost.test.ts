@@ -10,7 +10,7 @@
  *   against Samba's smbd, captured with tcpdump between network namespaces by
  *   ../ms17-010/traffic/capture.sh — benign. (Samba does not implement SMB compression, so no real
  *   compressed traffic could be captured.)
- * - The compression transforms are built with ../ms17-010/smb-build.ts after MS-SMB2 2.2.42 and the
+ * - The compression transforms are built with ../../smb.testing.ts after MS-SMB2 2.2.42 and the
  *   public SMBGhost analyses (Microsoft ADV200005, ZecOps "Exploiting SMBGhost", the published DoS and
  *   LPE proofs of concept: OriginalCompressedSegmentSize 0xFFFFFFFF with a small Offset, or a huge
  *   Offset), after an SMB2 NEGOTIATE offering 3.1.1; no vulnerable Windows host or exploit tool is here.
@@ -19,7 +19,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type IpsRig, TcpConversation } from "../../../../engine/ips.testing.ts";
 import { packRig, replay } from "../../testing.ts";
-import { compressionChained, compressionTransform, concat, nbss, negotiate2 } from "../ms17-010/smb-build.ts";
+import { compressionChained, compressionTransform, concat, nbss, negotiate2 } from "../../smb.testing.ts";
 
 const LZNT1 = 1;
 // an LZNT1 chunk header + literal bytes: what a compressed SMB2 message body looks like on the wire

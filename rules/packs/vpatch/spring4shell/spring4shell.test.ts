@@ -14,47 +14,30 @@
  *   variants are requests written here after Spring's advisory (property paths, key syntax, the
  *   capitalisation fallback of the bean wrapper).
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { clientBytes, folderProblems, sendCut, sendRequest } from "../log4shell/web1.testing.ts";
+import { packRig } from "../../testing.ts";
+import { benignCapturesTest, blockedCaptureTests, cutCapturesTest, folderTest, sendRequest } from "../../http.testing.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pcap = (name: string): string => join(here, "traffic", `${name}.pcap`);
 const rig = packRig();
 
-test("metadata and rules agree and load", () => {
-  assert.equal(folderProblems(here), []);
-});
+folderTest(here);
 
-for (const [name, sid] of [
+blockedCaptureTests(rig, here, [
   ["attack-form-post", 7102301],
   ["attack-query-brackets", 7102300],
   ["attack-multipart", 7102301],
-] as const) {
-  test(`captured ${name} is blocked by ${sid}`, () => {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.ok(rig.blockedBy(sid), JSON.stringify(rig.alerts));
-  });
-}
+], (name, sid) => `captured ${name} is blocked by ${sid}`);
 
-test("captured benign forms and searches raise nothing from the whole pack", () => {
-  for (const name of ["benign-form", "benign-search"]) {
-    rig.reset();
-    replay(rig, pcap(name));
-    assert.equal(rig.alertSids(), [], name);
-  }
-});
+benignCapturesTest(rig, here, "captured benign forms and searches raise nothing from the whole pack", ["benign-form", "benign-search"]);
 
-test("the captured exploit POST in 1-byte segments and reversed pieces is still blocked", () => {
-  sendCut(rig, clientBytes(pcap("attack-form-post")), 1);
-  assert.ok(rig.blockedBy(7102301));
-  sendCut(rig, clientBytes(pcap("attack-query-brackets")), 3, true);
-  assert.ok(rig.blockedBy(7102300));
-});
+cutCapturesTest(rig, here, "the captured exploit POST in 1-byte segments and reversed pieces is still blocked", [
+  { capture: "attack-form-post", sid: 7102301, size: 1 },
+  { capture: "attack-query-brackets", sid: 7102300, size: 3, reverse: true },
+]);
 
 test("percent-encoded, nested-bean and protectionDomain paths are blocked", () => {
   sendRequest(rig, "GET /g?%63lass%2Emodule%2E%43lassLoader.URLs%5B0%5D=x HTTP/1.1\r\nHost: h\r\n\r\n");

@@ -20,29 +20,21 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { packRig, replay } from "../../testing.ts";
-import { replaySegmented, tcpMessages } from "../printnightmare/rpc-testing.ts";
+import { packRig } from "../../testing.ts";
+import { assertRpcBenign, assertRpcBlocked, replaySegmented, tcpMessages } from "../../dcerpc.testing.ts";
 
 const dir = "rules/packs/vpatch/zerologon/traffic/";
 
 test("the zerologon sequence over DCERPC/TCP is blocked at the zero challenge", () => {
-  const rig = packRig();
-  replay(rig, dir + "zerologon-tcp.pcap");
-  assert.ok(rig.blockedBy(7101020));
-  assert.equal(rig.alertSids(), [7101020]);
+  assertRpcBlocked(dir + "zerologon-tcp.pcap", 7101020, true);
 });
 
 test("the zerologon sequence over \\netlogon on SMB1 is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "zerologon-smb1.pcap");
-  assert.ok(rig.blockedBy(7101020));
+  assertRpcBlocked(dir + "zerologon-smb1.pcap", 7101020);
 });
 
 test("a non-zero challenge does not evade: the zero credential of Authenticate3 is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "samebytes-challenge-tcp.pcap");
-  assert.ok(rig.blockedBy(7101021));
-  assert.equal(rig.alertSids(), [7101021]);
+  const rig = assertRpcBlocked(dir + "samebytes-challenge-tcp.pcap", 7101021, true);
   rig.reset();
   replaySegmented(rig, tcpMessages(dir + "samebytes-challenge-tcp.pcap"), 3, true);
   assert.ok(rig.blockedBy(7101021));
@@ -87,19 +79,11 @@ test("an authenticated (signed) Authenticate3 with auth padding before its sec_t
 });
 
 test("NetrServerPasswordSet2 with a zero authenticator on its own SMB2 binding is blocked", () => {
-  const rig = packRig();
-  replay(rig, dir + "passwordset2-smb2.pcap");
-  assert.ok(rig.blockedBy(7101022));
+  assertRpcBlocked(dir + "passwordset2-smb2.pcap", 7101022);
 });
 
 test("a normal Netlogon challenge/authenticate with random values raises nothing", () => {
-  const rig = packRig();
-  replay(rig, dir + "benign-netlogon-tcp.pcap");
-  assert.equal(rig.alertSids(), []);
-  assert.equal(rig.droppedCount(), 0);
-  rig.reset();
-  replaySegmented(rig, tcpMessages(dir + "benign-netlogon-tcp.pcap"), 1);
-  assert.equal(rig.alertSids(), []);
+  assertRpcBenign(dir + "benign-netlogon-tcp.pcap", 1);
 });
 
 test.run();

@@ -1,82 +1,18 @@
 #!/usr/bin/env bash
 # Captures the http-sys-range virtual patch's test traffic (attacks and benign look-alikes) from real clients.
-set -euo pipefail
-# Builds two network namespaces joined by a veth pair (client 198.18.3.61, server 198.18.3.62 in
-# 198.18.3.0/25), serves HTTP from the server namespace with a tiny python3 http.server that answers
-# every method with 200 (reading any body), and records each scenario's client traffic with tcpdump
-# into its own pcap beside this script. Run as root; needs ip, python3, tcpdump, curl (and nmap
-# where a scenario uses it). Traffic never leaves the two namespaces; both are deleted on exit.
-HERE="$(cd "$(dirname "$0")" && pwd)"
-NC=tsv-web1-rng-c
-NS=tsv-web1-rng-s
-CIP=198.18.3.61
-VC="w1-${NC#tsv-web1-}"; VS="w1-${NS#tsv-web1-}"  # veth names (15 bytes at most)
-SIP=198.18.3.62
-cleanup() {
-  if [ -n "${SRV:-}" ]; then kill "$SRV" 2>/dev/null || true; fi
-  ip netns del "$NC" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-ip netns add "$NC"
-ip netns add "$NS"
-ip link add "$VC" type veth peer name "$VS"
-ip link set "$VC" netns "$NC"
-ip link set "$VS" netns "$NS"
-ip -n "$NC" addr add "$CIP/25" dev "$VC"
-ip -n "$NS" addr add "$SIP/25" dev "$VS"
-ip -n "$NC" link set lo up; ip -n "$NC" link set "$VC" up
-ip -n "$NS" link set lo up; ip -n "$NS" link set "$VS" up
-# Offloads off so the capture holds wire-sized segments with real checksums: ethtool when present,
-# else the same ETHTOOL_STXCSUM request (checksum offload off, which also turns TSO off) via python3.
-txoff() {
-  ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off rx off >/dev/null 2>&1 && return 0
-  ip netns exec "$1" python3 -c '
-import array, fcntl, socket, struct, sys
-ev = array.array("B", struct.pack("II", 0x17, 0))  # struct ethtool_value { ETHTOOL_STXCSUM, 0 }
-addr, _ = ev.buffer_info()
-ifr = struct.pack("16sP", sys.argv[1].encode(), addr) + bytes(16)
-fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8946, ifr)  # SIOCETHTOOL
-' "$2"
-}
-txoff "$NC" "$VC"
-txoff "$NS" "$VS"
-ip netns exec "$NS" python3 -c '
-import http.server, socketserver
-class H(http.server.BaseHTTPRequestHandler):
-    def handle_one_request(self):
-        self.raw_requestline = self.rfile.readline(65537)
-        if not self.raw_requestline: self.close_connection = True; return
-        if not self.parse_request(): return
-        n = int(self.headers.get("Content-Length") or 0)
-        if n: self.rfile.read(n)
-        body = b"ok\n"
-        self.send_response(200); self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-    def log_message(self, *a): pass
-socketserver.TCPServer.allow_reuse_address = True
-http.server.HTTPServer(("0.0.0.0", 80), H).serve_forever()
-' 2>/dev/null &
-SRV=$!
-for _ in $(seq 50); do ip netns exec "$NC" bash -c "echo > /dev/tcp/$SIP/80" 2>/dev/null && break; sleep 0.1; done
-# cap NAME CMD...: runs CMD in the client namespace while tcpdump writes NAME.pcap (port 80).
-cap() {
-  local name="$1"; shift
-  ip netns exec "$NC" tcpdump -i "$VC" --immediate-mode -U -w "$HERE/$name.pcap" "tcp port 80" 2>/dev/null &
-  local td=$!
-  sleep 1
-  ip netns exec "$NC" "$@" >/dev/null 2>&1 || echo "($name: client exit $?)"
-  sleep 0.5
-  kill -INT "$td"; wait "$td" 2>/dev/null || true
-  echo "$name.pcap: $(tcpdump -r "$HERE/$name.pcap" 2>/dev/null | wc -l) packets"
-}
-U="http://$SIP"
+# Clients (curl, nmap, python3) run in namespace tsv-web1-rng-c (198.18.3.61); rules/packs/traffic/
+# http-ok.py answers every request with 200 in tsv-web1-rng-s (198.18.3.62); each scenario's
+# client-side traffic becomes $OUT/NAME.pcap (OUT defaults to this folder). Run as root; the plumbing
+# is rules/packs/traffic/netns.sh (198.18.0.0/15 only, nothing leaves the two namespaces).
+. "$(dirname "$0")/../../../traffic/netns.sh"
+OUT="${OUT:-$TSV_HERE}"
+tsv_http_pair tsv-web1-rng-c 198.18.3.61/25 tsv-web1-rng-s 198.18.3.62/25 80
+U="http://$TSV_SIP"
 
 # Attacks: nmap's http-vuln-cve2015-1635 check, the DoS PoC's range (curl -H), and a multi-range list
 # whose second end is 2^64 (curl -r).
-cap attack-nmap nmap -Pn -n -sT -p80 --script http-vuln-cve2015-1635 "$SIP"
-cap attack-dos curl -s "$U/welcome.png" -H 'Range: bytes=18-18446744073709551615'
-cap attack-multi curl -s "$U/iis-85.png" -r '0-10,20-18446744073709551616'
+tsv_scenario attack-nmap nmap -Pn -n -sT -p80 --script http-vuln-cve2015-1635 "$TSV_SIP"
+tsv_scenario attack-dos curl -s "$U/welcome.png" -H 'Range: bytes=18-18446744073709551615'
+tsv_scenario attack-multi curl -s "$U/iis-85.png" -r '0-10,20-18446744073709551616'
 # Benign: resuming downloads (curl -r / -C), a suffix range.
-cap benign-ranges curl -s "$U/big.iso" -r 0-1048575 "$U/big.iso" -r 1048576- "$U/big.iso" -H 'Range: bytes=-500'
+tsv_scenario benign-ranges curl -s "$U/big.iso" -r 0-1048575 "$U/big.iso" -r 1048576- "$U/big.iso" -H 'Range: bytes=-500'

@@ -5,7 +5,7 @@
 # lands in <patch>/traffic/.
 #
 # Client: curl (--path-as-is, -H, -b, --data; --next for HTTP/1.1 keep-alive with a benign request
-# first). Servers: a python3 http.server (ThreadingHTTPServer, HTTP/1.1) on ports 80 and 10443 standing
+# first). Servers: rules/packs/traffic/http-ok.py (HTTP/1.1 keep-alive) on ports 80 and 10443 standing
 # in for Exchange, MOVEit Transfer, Citrix ADC and FortiOS SSL VPN, and a node http server on ports 8443
 # and 8080 standing in for BIG-IP iControl REST and PAN-OS GlobalProtect. They answer every request
 # with 200 and a short body: the patches block requests, so what matters is the client's framing.
@@ -15,54 +15,13 @@
 # Hosts are network namespaces tsv-web2-cli (198.18.3.129) and tsv-web2-srv (198.18.3.130) joined by
 # a veth pair; nothing leaves them. Every conversation uses its own client port (--local-port), so one
 # capture is split into one small pcap per conversation with a tcpdump port filter.
-# Run as root from anywhere.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-packs="$(cd "$here/../.." && pwd)"
-work="$(mktemp -d /tmp/tsv-web2.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  ip netns del tsv-web2-cli 2>/dev/null || true
-  ip netns del tsv-web2-srv 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# Run as root from anywhere; the plumbing is rules/packs/traffic/netns.sh. Pcaps land in
+# <patch>/traffic/ under $OUT (default: rules/packs/vpatch, i.e. beside each patch).
+. "$(dirname "$0")/../../../traffic/netns.sh"
+packs="${OUT:-$TSV_HERE/../..}"  # pcaps go to $packs/<patch>/traffic/
+work="$TSV_WORK"
+tsv_pair tsv-web2-cli 198.18.3.129/25 tsv-web2-srv 198.18.3.130/25
 
-ip netns add tsv-web2-cli
-ip netns add tsv-web2-srv
-ip link add tsv-web2-c0 type veth peer name tsv-web2-s0
-ip link set tsv-web2-c0 netns tsv-web2-cli
-ip link set tsv-web2-s0 netns tsv-web2-srv
-ip -n tsv-web2-cli addr add 198.18.3.129/25 dev tsv-web2-c0
-ip -n tsv-web2-srv addr add 198.18.3.130/25 dev tsv-web2-s0
-for n in cli srv; do ip -n tsv-web2-$n link set lo up; done
-ip -n tsv-web2-cli link set tsv-web2-c0 up
-ip -n tsv-web2-srv link set tsv-web2-s0 up
-# No offloads: the capture shows the segments as they are on the wire.
-ip netns exec tsv-web2-cli ethtool -K tsv-web2-c0 tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec tsv-web2-srv ethtool -K tsv-web2-s0 tso off gso off gro off >/dev/null 2>&1 || true
-
-cat > "$work/server.py" <<'PY'
-import sys, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def answer(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n: self.rfile.read(n)
-        body = b"ok\n"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD": self.wfile.write(body)
-    do_GET = do_POST = do_HEAD = do_PUT = answer
-    def log_message(self, *a): pass
-servers = [ThreadingHTTPServer(("198.18.3.130", int(p)), H) for p in sys.argv[1:]]
-for s in servers[1:]: threading.Thread(target=s.serve_forever, daemon=True).start()
-servers[0].serve_forever()
-PY
 cat > "$work/server.mjs" <<'JS'
 import http from "node:http";
 for (const port of process.argv.slice(2)) {
@@ -72,14 +31,14 @@ for (const port of process.argv.slice(2)) {
   }).listen(Number(port), "198.18.3.130");
 }
 JS
-ip netns exec tsv-web2-srv python3 "$work/server.py" 80 10443 & pids+=($!)
-ip netns exec tsv-web2-srv node "$work/server.mjs" 8443 8080 & pids+=($!)
-ip netns exec tsv-web2-cli tcpdump -i tsv-web2-c0 -U -w "$work/all.pcap" tcp 2>/dev/null & pids+=($!)
-sleep 2
+tsv_serve python3 "$TSV_LIB/http-ok.py" --http11 --bind 198.18.3.130 80 10443
+tsv_serve node "$work/server.mjs" 8443 8080
+for port in 80 10443 8443 8080; do tsv_wait_port "$port"; done
+tsv_tcpdump_start "$work/all.pcap" tcp
 
 S=198.18.3.130
 UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Safari/537.36'
-c() { ip netns exec tsv-web2-cli curl -s -o /dev/null --path-as-is --max-time 5 "$@"; }
+c() { ip netns exec "$TSV_CLI" curl -s -o /dev/null --path-as-is --max-time 5 "$@"; }
 
 # ---- proxylogon -------------------------------------------------------------------------------
 # 41001: the public ProxyLogon chain's first step (SSRF to the back end's autodiscover as SYSTEM)
@@ -258,42 +217,10 @@ c --local-port 47011 -A 'PAN GlobalProtect' "http://$S:8080/global-protect/login
     -b 'SESSID=Zm9vYmFyYmF6/+qux0123==; lang=en' \
     --data 'user=alice&portal=gp-portal&authcookie=e51140e4-4ee3-4ced-9373-96160d68&domain=contoso&computer=LAPTOP-01&client-ip=198.18.3.129&md5-sum=b6e3f9c5a1d2'
 
-sleep 1
-kill "${pids[2]}"; wait "${pids[2]}" 2>/dev/null || true
-
-# veth captures carry partial (offloaded) TCP checksums, which an IPS rightly discards as bad packets:
-# recompute the IPv4 and TCP checksums of every frame before splitting.
-python3 - "$work/all.pcap" <<'PY'
-import struct, sys
-def csum(d):
-    if len(d) % 2: d += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(d) // 2), d))
-    while s >> 16: s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-path = sys.argv[1]
-b = bytearray(open(path, "rb").read())
-assert struct.unpack("<I", b[:4])[0] == 0xA1B2C3D4 and struct.unpack("<I", b[20:24])[0] == 1, "expected an Ethernet pcap"
-off = 24
-while off + 16 <= len(b):
-    incl = struct.unpack("<I", b[off + 8 : off + 12])[0]
-    f = off + 16
-    if b[f + 12 : f + 14] == b"\x08\x00":
-        ip = f + 14
-        ihl = (b[ip] & 15) * 4
-        total = struct.unpack("!H", b[ip + 2 : ip + 4])[0]
-        if 14 + total <= incl:
-            b[ip + 10 : ip + 12] = b"\0\0"
-            b[ip + 10 : ip + 12] = struct.pack("!H", csum(bytes(b[ip : ip + ihl])))
-            if b[ip + 9] == 6:
-                l4 = ip + ihl
-                b[l4 + 16 : l4 + 18] = b"\0\0"
-                pseudo = bytes(b[ip + 12 : ip + 20]) + struct.pack("!BBH", 0, 6, total - ihl)
-                b[l4 + 16 : l4 + 18] = struct.pack("!H", csum(pseudo + bytes(b[l4 : ip + total])))
-    off = f + incl
-open(path, "wb").write(bytes(b))
-PY
+tsv_tcpdump_stop  # also recomputes the checksums veth offload leaves partial
 
 split() { # port patch name
+  mkdir -p "$packs/$2/traffic"
   tcpdump -r "$work/all.pcap" -w "$packs/$2/traffic/$3.pcap" "tcp port $1" 2>/dev/null
 }
 split 41001 proxylogon ssrf-autodiscover
@@ -325,4 +252,4 @@ split 47001 panos-globalprotect hipreport-cmd
 split 47002 panos-globalprotect login-file-keepalive
 split 47003 panos-globalprotect encoded-cookie
 split 47011 panos-globalprotect benign-gp
-echo "captured: $(ls "$packs"/*/traffic/*.pcap | wc -l) pcaps"
+echo "split into $(ls "$packs"/*/traffic/*.pcap | wc -l) pcaps under $packs"

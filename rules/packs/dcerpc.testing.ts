@@ -1,7 +1,9 @@
 /**
  * Test support for the DCERPC virtual patches (ms08-067, printnightmare, zerologon, petitpotam): turns
  * a captured TCP conversation back into its messages, so a test can replay the same real client and
- * server bytes with other TCP segmentation (tiny or out-of-order segments) through an `IpsRig`.
+ * server bytes with other TCP segmentation (tiny or out-of-order segments) through an `IpsRig`; and the
+ * checks those tests share (a capture blocked by a sid, alone or not; the same conversation blocked in
+ * other segmentations; benign captures silent whole and segmented, nothing dropped).
  *
  * Test support only (cold path): allocates freely; expects Ethernet/IPv4 captures of one TCP
  * connection (what traffic/capture.sh writes) and throws on anything else.
@@ -9,13 +11,15 @@
  * @example
  * ```ts
  * import { packRig } from "../../testing.ts";
- * import { replaySegmented, tcpMessages } from "./rpc-testing.ts";
+ * import { replaySegmented, tcpMessages } from "../../dcerpc.testing.ts";
  * const rig = packRig();
  * replaySegmented(rig, tcpMessages("rules/packs/vpatch/zerologon/traffic/zerologon-tcp.pcap"), 1);
  * ```
  */
-import { readAll } from "../../../../datapath/pcap/reader.ts";
-import { type IpsRig, TcpConversation } from "../../../../engine/ips.testing.ts";
+import * as assert from "uvu/assert";
+import { readAll } from "../../datapath/pcap/reader.ts";
+import { type IpsRig, TcpConversation } from "../../engine/ips.testing.ts";
+import { packRig, replay } from "./testing.ts";
 
 /** One TCP payload of a capture: who sent it and its bytes. */
 export interface TcpMessage {
@@ -81,4 +85,43 @@ export function replaySegmented(
   }
   rig.finish();
   return verdicts;
+}
+
+/**
+ * Replays a capture through a fresh pack rig and asserts that `sid` blocked it (and, with `only`,
+ * that it was the one sid alerted). Returns the rig.
+ */
+export function assertRpcBlocked(path: string, sid: number, only = false): IpsRig {
+  const rig = packRig();
+  replay(rig, path);
+  assert.ok(rig.blockedBy(sid));
+  if (only) assert.equal(rig.alertSids(), [sid]);
+  return rig;
+}
+
+/** Replays `conv` through a fresh pack rig per `[piece, reverse]` and asserts that `sid` blocked each. */
+export function assertSegmentedBlocked(
+  conv: { dport: number; messages: TcpMessage[] },
+  sid: number,
+  variants: readonly (readonly [piece: number, reverse: boolean])[],
+): void {
+  for (const [piece, reverse] of variants) {
+    const r = packRig();
+    replaySegmented(r, conv, piece, reverse);
+    assert.ok(r.blockedBy(sid), `piece ${piece}${reverse ? ", reversed" : ""}`);
+  }
+}
+
+/**
+ * A benign capture raises nothing from the whole pack and drops nothing, replayed as captured and
+ * again with its client messages in `piece`-byte segments.
+ */
+export function assertRpcBenign(path: string, piece: number): void {
+  const rig = packRig();
+  replay(rig, path);
+  assert.equal(rig.alertSids(), []);
+  assert.equal(rig.droppedCount(), 0);
+  rig.reset();
+  replaySegmented(rig, tcpMessages(path), piece);
+  assert.equal(rig.alertSids(), []);
 }

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { nbss, smb1, ntTrans } from "./smb-build.ts";
+ * import { nbss, smb1, ntTrans } from "../../smb.testing.ts";
  * const msg = nbss(ntTrans({ mid: 64, totalData: 0x10fe8, data: new Uint8Array(0x3e8), params: new Uint8Array(30) }));
  * ```
  */
