@@ -7,10 +7,10 @@
 // code under test.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createCipheriv, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ether, tcpPacket, udpPacket } from "../../datapath/craft.ts";
-import { expandLabelInfo } from "../applayer/quic/hkdf.ts";
+import { QUIC_V1 } from "../applayer/quic/initial.ts";
+import { cryptoFrame, protectInitial } from "../applayer/quic/testing.ts";
 import { ALPROTO_QUIC, ALPROTO_TLS } from "../applayer/proto.ts";
 import { defaultEngineConfig } from "../config.ts";
 import { Engine } from "../engine.ts";
@@ -20,7 +20,6 @@ import { compileAppSignatures } from "./compile.ts";
 import { AppIdentifier } from "./identifier.ts";
 
 const SHIPPED = readFileSync(new URL("../../rules/packs/apps/apps.yaml", import.meta.url), "utf8");
-const QUIC_V1 = 1;
 
 function rig() {
   const r = new IpsRig("");
@@ -54,69 +53,11 @@ function record(hs: Uint8Array): Uint8Array {
   return Uint8Array.from([0x16, 3, 1, hs.length >> 8, hs.length & 255, ...hs]);
 }
 
-// -- a test-only QUIC v1 Initial protector (node:crypto), as in engine/applayer/quic/quic.test.ts
-
-function expandLabel(secret: Buffer, label: string, n: number): Buffer {
-  const info = Buffer.from(expandLabelInfo(label, n));
-  return createHmac("sha256", secret).update(Buffer.concat([info, Buffer.from([1])])).digest().subarray(0, n);
-}
-
-function cryptoFrame(offset: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + 4 + 2 + data.length);
-  out[0] = 0x06;
-  out[1] = 0x80 | (offset >>> 24), out[2] = (offset >>> 16) & 0xff, out[3] = (offset >>> 8) & 0xff, out[4] = offset & 0xff;
-  out[5] = 0x40 | (data.length >>> 8), out[6] = data.length & 0xff;
-  out.set(data, 7);
-  return out;
-}
-
-function protectInitialV1(dcid: Uint8Array, pn: number, frames: Uint8Array, pad = 1200): Uint8Array {
-  const initial = createHmac("sha256", Buffer.from("38762cf7f55934b34d179ae6a4c80cadccbb7f0a", "hex")).update(dcid).digest();
-  const client = expandLabel(initial, "client in", 32);
-  const key = expandLabel(client, "quic key", 16);
-  const iv = expandLabel(client, "quic iv", 12);
-  const hp = expandLabel(client, "quic hp", 16);
-  const pnLen = 2;
-  const hdrFixed = 1 + 4 + 1 + dcid.length + 1 + 1 + 2;
-  let plain = frames;
-  const minPayload = pad - hdrFixed - pnLen - 16;
-  if (plain.length < minPayload) {
-    plain = new Uint8Array(minPayload); // PADDING frames
-    plain.set(frames);
-  }
-  const length = pnLen + plain.length + 16;
-  const hdr = new Uint8Array(hdrFixed + pnLen);
-  let o = 0;
-  hdr[o++] = 0xc0 | (pnLen - 1);
-  hdr[o++] = 0, hdr[o++] = 0, hdr[o++] = 0, hdr[o++] = QUIC_V1;
-  hdr[o++] = dcid.length;
-  hdr.set(dcid, o);
-  o += dcid.length;
-  hdr[o++] = 0; // SCID length
-  hdr[o++] = 0; // token length
-  hdr[o++] = 0x40 | (length >>> 8), hdr[o++] = length & 0xff;
-  const pnOff = o;
-  hdr[o++] = (pn >>> 8) & 0xff, hdr[o++] = pn & 0xff;
-  const nonce = Buffer.from(iv);
-  nonce[10] ^= (pn >>> 8) & 0xff;
-  nonce[11] ^= pn & 0xff;
-  const c = createCipheriv("aes-128-gcm", key, nonce);
-  c.setAAD(hdr);
-  const ct = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
-  const pkt = new Uint8Array(hdr.length + ct.length);
-  pkt.set(hdr);
-  pkt.set(ct, hdr.length);
-  const mask = createCipheriv("aes-128-ecb", hp, null).update(pkt.subarray(pnOff + 4, pnOff + 20));
-  pkt[0] ^= mask[0] & 0x0f;
-  for (let i = 0; i < pnLen; i++) pkt[pnOff + i] ^= mask[1 + i];
-  return pkt;
-}
-
 const DCID = Uint8Array.from([0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08]);
 
 function quicInitial(sni: string, sport: number, dcid = DCID): Uint8Array {
   const frames = cryptoFrame(0, clientHello(sni, true));
-  return udpPacket({ src: CLIENT_IP, dst: SERVER_IP, sport, dport: 443, payload: protectInitialV1(dcid, 0, frames) });
+  return udpPacket({ src: CLIENT_IP, dst: SERVER_IP, sport, dport: 443, payload: protectInitial(QUIC_V1, dcid, 0, frames) });
 }
 
 test("IETF QUIC v1 Initial with SNI www.youtube.com → youtube (the SNI the QUIC parser decrypted)", () => {
@@ -134,8 +75,8 @@ test("IETF QUIC: the ClientHello in two Initials (CRYPTO frames in reverse order
   const { r, appOf } = rig();
   const hello = clientHello("rr3---sn-abc.googlevideo.com", true);
   const cut = 40;
-  const second = protectInitialV1(DCID, 1, cryptoFrame(cut, hello.subarray(cut)));
-  const first = protectInitialV1(DCID, 0, cryptoFrame(0, hello.subarray(0, cut)));
+  const second = protectInitial(QUIC_V1, DCID, 1, cryptoFrame(cut, hello.subarray(cut)));
+  const first = protectInitial(QUIC_V1, DCID, 0, cryptoFrame(0, hello.subarray(0, cut)));
   r.sendIp(udpPacket({ src: CLIENT_IP, dst: SERVER_IP, sport: 41002, dport: 443, payload: second }));
   assert.is(appOf(), "");
   r.sendIp(udpPacket({ src: CLIENT_IP, dst: SERVER_IP, sport: 41002, dport: 443, payload: first }));
@@ -205,7 +146,7 @@ test("no allocation per packet (QUIC and split TLS flows through Engine + Ips + 
     dst: SERVER_IP,
     sport: 42001,
     dport: 443,
-    payload: protectInitialV1(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 0, cryptoFrame(100, clientHello("www.youtube.com", true).subarray(100))),
+    payload: protectInitial(QUIC_V1, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 0, cryptoFrame(100, clientHello("www.youtube.com", true).subarray(100))),
   });
   const c = new TcpConversation(r, { dport: 443, sport: 42002 });
   c.handshake();
