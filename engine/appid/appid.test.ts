@@ -118,6 +118,25 @@ test("TLS SNI names the flow and the function (WhatsApp media = file-transfer)",
   assert.is(r2.appOf(), "");
 });
 
+/** A Google QUIC (Q046-style) client packet: a long header, then a CHLO whose SNI tag holds `sni`. */
+function gquicChlo(sni: string): Uint8Array {
+  const name = new TextEncoder().encode(sni);
+  const ver = new TextEncoder().encode("VER");
+  const hdr = [0xc3, ...new TextEncoder().encode("Q046"), 0x50, 1, 2, 3, 4, 5, 6, 7, 8, 0x01, 0xa0, 0x01, 0x00, 0x04, 0x00];
+  const tags = [0x53, 0x4e, 0x49, 0, name.length, 0, 0, 0, 0x56, 0x45, 0x52, 0, name.length + 4, 0, 0, 0];
+  const chlo = [0x43, 0x48, 0x4c, 0x4f, 2, 0, 0, 0, ...tags, ...name, ...ver, 0];
+  return Uint8Array.from([...hdr, ...chlo, ...new Array(200).fill(0)]);
+}
+
+test("Google QUIC: the CHLO's SNI (read by the QUIC parser's CHLO reader) names the flow", () => {
+  const r = rig();
+  r.send(udpPacket({ src: "10.0.0.1", dst: "10.9.9.9", sport: 40000, dport: 443, payload: gquicChlo("www.youtube.com") }));
+  assert.is(r.appOf(), "youtube");
+  const r2 = rig();
+  r2.send(udpPacket({ src: "10.0.0.1", dst: "10.9.9.9", sport: 40001, dport: 443, payload: gquicChlo("www.example.org") }));
+  assert.is(r2.appOf(), "");
+});
+
 test("patterns: BitTorrent handshake, uTP SYN, WireGuard initiation; near misses stay unknown", () => {
   const r = rig();
   handshake(r.send, "10.0.0.1", "10.0.0.2", 40000, 6881);

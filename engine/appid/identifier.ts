@@ -27,7 +27,7 @@ import { ALPROTO_TLS } from "../applayer/proto.ts";
 import type { FlowTable } from "../flow/table.ts";
 import { IPPROTO_TCP, IPPROTO_UDP, type Packet } from "../packet.ts";
 import type { FlowHostSource } from "./hosts.ts";
-import { checkShape, gquicSniAt, gquicSniLen } from "./shapes.ts";
+import { checkShape, chlo } from "./shapes.ts";
 import {
   type AppIdTables,
   D_CLIENT,
@@ -241,8 +241,7 @@ export class AppIdentifier {
         return;
       }
     } else if (!tcp && n === 0 && dir === 0 && (serverPort === 443 || serverPort === 80)) {
-      const at = gquicSniAt(b, off, len);
-      if (at >= 0 && gquicSniLen > 0 && gquicSniLen < 256 && this.matchHost(b, at, at + gquicSniLen) && this.nameHost(flow)) return;
+      if (chlo.read(b, off, end) && chlo.sniLen > 0 && chlo.sniLen < 256 && this.matchHost(b, chlo.sniOff, chlo.sniOff + chlo.sniLen) && this.nameHost(flow)) return;
     }
     this.patterns(b, off, len, flow, dir, n, tcp, serverPort);
   }

@@ -3,7 +3,7 @@
  * payload, header fields with small sets of legal values). Each is named in signatures as
  * `shape: <name>` and implemented here from the protocol's public description.
  *
- * Hot path: pure functions over the packet's bytes; no allocation.
+ * Hot path: no allocation (the one gQUIC CHLO reader is built when the module loads).
  *
  * @example
  * ```ts
@@ -12,6 +12,7 @@
  * checkShape(SHAPE_NAMES.indexOf("wireguard"), wg, 0, 148); // true
  * ```
  */
+import { ChloReader } from "../applayer/quic/gquic.ts";
 
 export const SHAPE_NAMES: readonly string[] = [
   "",
@@ -77,7 +78,7 @@ export function checkShape(shape: number, b: Uint8Array, off: number, len: numbe
     case S_LE16_LENGTH:
       return len >= 4 && (b[off] | (b[off + 1] << 8)) === len;
     case S_GQUIC_CHLO:
-      return gquicSniAt(b, off, len) >= 0;
+      return chlo.read(b, off, off + len);
     case S_STUN_MS:
       return stunMs(b, off, len);
     case S_G2_UDP:
@@ -135,32 +136,5 @@ function openvpnReset(b: Uint8Array, off: number, len: number): boolean {
   return false;
 }
 
-/**
- * Google QUIC (Q0xx) client hello: the value offset of the SNI tag in a CHLO message found in the
- * first 64 bytes, or -1. `gquicSniLength` returns its length (call right after).
- */
-export let gquicSniLen = 0;
-export function gquicSniAt(b: Uint8Array, off: number, len: number): number {
-  const end = off + len;
-  const lim = off + 64 < end - 8 ? off + 64 : end - 8;
-  for (let i = off; i < lim; i++) {
-    if (b[i] !== 0x43 || b[i + 1] !== 0x48 || b[i + 2] !== 0x4c || b[i + 3] !== 0x4f) continue; // "CHLO"
-    const n = b[i + 4] | (b[i + 5] << 8);
-    const table = i + 8;
-    const values = table + 8 * n;
-    if (n === 0 || n > 64 || values > end) return -1;
-    let prevEnd = 0;
-    for (let k = 0; k < n; k++) {
-      const t = table + 8 * k;
-      const vEnd = (b[t + 4] | (b[t + 5] << 8) | (b[t + 6] << 16) | (b[t + 7] << 24)) >>> 0;
-      if (b[t] === 0x53 && b[t + 1] === 0x4e && b[t + 2] === 0x49 && b[t + 3] === 0) { // "SNI\0"
-        if (vEnd < prevEnd || values + vEnd > end) return -1;
-        gquicSniLen = vEnd - prevEnd;
-        return values + prevEnd;
-      }
-      prevEnd = vEnd;
-    }
-    return -1;
-  }
-  return -1;
-}
+/** Google QUIC (Q0xx) client hello reader (the QUIC parser's), shared by the shape check and the identifier. */
+export const chlo = new ChloReader();
