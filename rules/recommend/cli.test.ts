@@ -2,7 +2,7 @@
 // table, the JSON shape, --help, and problems (bad inventory, bad metadata) as file:line:col with exit 2.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,6 +93,12 @@ test("problems: exit 2 with file:line:col; --help; bad arguments", () => {
     const m = run(["--inventory", example("debian-12"), "--packs", dir]);
     assert.is(m.code, 2);
     assert.match(m.err, `${join(dir, "vpatch", "bluekeep", "bluekeep.vpatch.yaml")}:13:12: affected.windows is empty`);
+    // rules without metadata could never be assigned: a problem, as is metadata under another name
+    renameSync(join(dir, "vpatch", "bluekeep", "bluekeep.vpatch.yaml"), join(dir, "vpatch", "bluekeep", "bk.vpatch.yaml"));
+    const n = run(["--inventory", example("debian-12"), "--packs", dir]);
+    assert.is(n.code, 2);
+    assert.match(n.err, `${join(dir, "vpatch", "bluekeep")}:1:1: virtual patch "bluekeep" has no metadata (bluekeep.vpatch.yaml)`);
+    assert.match(n.err, `bk.vpatch.yaml:1:1: the metadata file must be named bluekeep.vpatch.yaml`);
     assert.is(run(["--help"]).code, 0);
     assert.match(run(["--help"]).out, "usage: tsugi scan");
     assert.is(run([]).code, 2);

@@ -60,7 +60,10 @@ function parseArgs(args: string[]): ScanArgs | string | "help" {
   return a;
 }
 
-/** Every patch's metadata in `dir/vpatch/*`, each cross-checked against its folder's rules. */
+/**
+ * Every patch's metadata in `dir/vpatch/*` (`<folder>/<folder>.vpatch.yaml`), each cross-checked against
+ * its folder's rules; a folder with rules but no metadata is a problem (its rules could never be assigned).
+ */
 export function loadVpatches(dir: string): { patches: VpatchMeta[]; problems: Problem[] } {
   const patches: VpatchMeta[] = [];
   const problems: Problem[] = [];
@@ -70,8 +73,16 @@ export function loadVpatches(dir: string): { patches: VpatchMeta[]; problems: Pr
     if (!d.isDirectory()) continue;
     const folder = join(root, d.name);
     const files = readdirSync(folder);
+    const own = `${d.name}.vpatch.yaml`;
+    if (!files.includes(own) && files.some((x) => x.endsWith(".rules"))) {
+      problems.push({ file: folder, line: 1, col: 1, message: `virtual patch "${d.name}" has no metadata (${own})` });
+    }
     for (const f of files.filter((x) => x.endsWith(".vpatch.yaml"))) {
       const file = join(folder, f);
+      if (f !== own) {
+        problems.push({ file, line: 1, col: 1, message: `the metadata file must be named ${own}` });
+        continue;
+      }
       const r = parseVpatchMeta(readFileSync(file, "utf8"), file);
       if (r.meta === undefined) {
         problems.push(...r.problems);

@@ -4,12 +4,11 @@
 // update data validates; and the real set decides the example inventories as the advisories say.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseRules } from "../parse.ts";
-import { showProblem, type Problem } from "./fields.ts";
-import { checkVpatchFolder, parseVpatchMeta, type VpatchMeta } from "./meta.ts";
+import { showProblem } from "./fields.ts";
+import { loadVpatches } from "./cli.ts";
 import { parseInventory } from "./inventory.ts";
 import { scan } from "./scan.ts";
 import { parseWindowsData } from "./windows-data.ts";
@@ -18,26 +17,9 @@ const packs = fileURLToPath(new URL("../packs/", import.meta.url));
 const vpatch = join(packs, "vpatch");
 
 test("every virtual-patch folder's metadata validates against its rules", () => {
-  const problems: Problem[] = [];
-  const metas: VpatchMeta[] = [];
-  const folders = existsSync(vpatch) ? readdirSync(vpatch, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
-  for (const d of folders) {
-    const dir = join(vpatch, d.name);
-    const metaFile = join(dir, `${d.name}.vpatch.yaml`);
-    const others = readdirSync(dir).filter((f) => f.endsWith(".vpatch.yaml") && f !== `${d.name}.vpatch.yaml`);
-    for (const o of others) problems.push({ file: join(dir, o), line: 1, col: 1, message: `the metadata file must be named ${d.name}.vpatch.yaml` });
-    if (!existsSync(metaFile)) {
-      problems.push({ file: dir, line: 1, col: 1, message: `virtual patch "${d.name}" has no metadata (${d.name}.vpatch.yaml)` });
-      continue;
-    }
-    const r = parseVpatchMeta(readFileSync(metaFile, "utf8"), metaFile);
-    problems.push(...r.problems);
-    if (r.meta === undefined) continue;
-    const rules = readdirSync(dir).filter((f) => f.endsWith(".rules")).flatMap((f) => parseRules(readFileSync(join(dir, f), "latin1"), join(dir, f)).rules);
-    problems.push(...checkVpatchFolder(r.meta, d.name, rules));
-    metas.push(r.meta);
-  }
+  const { patches: metas, problems } = loadVpatches(packs);
   assert.equal(problems.map(showProblem), []);
+  assert.is(metas.length, readdirSync(vpatch, { withFileTypes: true }).filter((e) => e.isDirectory()).length);
   // sids are unique across patches
   const seen = new Map<number, string>();
   for (const m of metas) {
