@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { builtinPacksDir, filesUnder } from "./packs/builtin.ts";
+import { parseRules } from "./parse.ts";
 
 /** Sids of scaffolded patches come from this block (rapid response), the next free one first. */
 export const SCAFFOLD_SID_FIRST = 7190000;
@@ -45,12 +46,12 @@ export interface ScaffoldResult {
   files: string[];
 }
 
-/** Every `sid:N` in the `.rules` files under `dir`. */
+/** The sids of the rules in the `.rules` files under `dir` (as the rule parser reads them). */
 function sidsUnder(dir: string): Set<number> {
   const out = new Set<number>();
   if (!existsSync(dir)) return out;
   for (const f of filesUnder(dir, ".rules")) {
-    for (const m of readFileSync(f, "latin1").matchAll(/\bsid\s*:\s*(\d+)/g)) out.add(Number(m[1]));
+    for (const r of parseRules(readFileSync(f, "latin1"), f).rules) out.add(r.sid);
   }
   return out;
 }

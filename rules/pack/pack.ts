@@ -22,7 +22,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { buildRuleSet } from "../build.ts";
 import { loadPolicy } from "../../engine/policy/load.ts";
@@ -31,6 +31,7 @@ import { checkVpatchFolder, parseVpatchMeta, type RuleFacts } from "../recommend
 import type { Problem } from "../recommend/fields.ts";
 import { parseWindowsData } from "../recommend/windows-data.ts";
 import { compileAppSignatures } from "../../engine/appid/compile.ts";
+import { filesUnder } from "../packs/builtin.ts";
 
 export const PACK_FORMAT = "tsugi-pack/1";
 
@@ -128,18 +129,9 @@ export const loadPublicKey = (file: string): KeyObject => loadKey(file, "public"
 
 /** Every `*.rules` and `*.yaml` under `dir` (recursive), sorted by relative `/`-separated path. */
 export function collectSources(dir: string): PackSource[] {
-  const out: PackSource[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile() && (e.name.endsWith(".rules") || e.name.endsWith(".yaml"))) {
-        out.push({ path: relative(dir, full).split(sep).join("/"), content: readFileSync(full, "utf8") });
-      }
-    }
-  };
-  walk(dir);
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return filesUnder(dir, [".rules", ".yaml"])
+    .map((full) => ({ path: relative(dir, full).split(sep).join("/"), content: readFileSync(full, "utf8") }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export interface BuildPackOptions {

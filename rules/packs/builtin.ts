@@ -31,14 +31,15 @@ export function builtinPacksDir(): string {
   throw new Error(`built-in packs not found (looked for a vpatch/ folder in ${tried.join(", ")}; set TSUGI_PACKS=DIR)`);
 }
 
-/** Every file under `dir` whose name ends with `suffix`, recursively, sorted by path. */
-export function filesUnder(dir: string, suffix: string): string[] {
+/** Every file under `dir` whose name ends with `suffix` (or one of them), recursively, sorted by path. */
+export function filesUnder(dir: string, suffix: string | readonly string[]): string[] {
+  const suffixes = typeof suffix === "string" ? [suffix] : suffix;
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith(suffix)) out.push(p);
+      else if (e.isFile() && suffixes.some((x) => e.name.endsWith(x))) out.push(p);
     }
   };
   walk(dir);
