@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { corpusDir } from "../datapath/pcap/corpus.ts";
 import { buildRuleSet } from "../rules/build.ts";
+import { loadAppSignatures } from "../rules/packs/apps.ts";
 import { type IpsRunResult, runIps } from "./ips.ts";
 import { type CommonBenchArgs, commonOption } from "./args.ts";
 import { httpWorkload, type IpsWorkload, smbWorkload, tlsWorkload } from "./ips-workloads.ts";
@@ -14,8 +15,9 @@ import { httpWorkload, type IpsWorkload, smbWorkload, tlsWorkload } from "./ips-
 export const BENCH_IPS_USAGE = `usage: tsugi bench ips [options]
 
 Runs the whole inspection path (flows, reassembly, app-layer parsers, prefilter, rule verification)
-on generated HTTP-, TLS- and SMB-heavy traffic with a rule set loaded, and the same traffic with no
-rules in the same run; reports packets/s, Gbps, ns/packet and GCs in the measured window.
+on generated HTTP-, TLS- and SMB-heavy traffic with a rule set loaded, with the rule set plus
+application identification (as tsugi inspect runs it), and with no rules, in the same run; reports
+packets/s, Gbps, ns/packet and GCs in the measured window.
 
   -S FILE|DIR       rules to load (repeatable; a directory loads its *.rules); default: the ET Open
                     ruleset in the corpus (../shared/corpus/rulesets/et-open-2024-04)
@@ -85,17 +87,35 @@ export async function runBenchIps(args: string[]): Promise<number> {
     const ruleMemMB = (heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / 2 ** 20;
     log(`rules: ${built.loaded} of ${built.rules} loaded from ${files.length} files in ${(loadMs / 1000).toFixed(2)} s, ~${ruleMemMB.toFixed(0)} MB`);
     const makers: [string, () => IpsWorkload][] = [["http", httpWorkload], ["tls", tlsWorkload], ["smb", smbWorkload]];
-    const runs: Array<{ workload: string; description: string; meanPacketBytes: number; withRules: IpsRunResult; noRules: IpsRunResult; ratio: number }> = [];
+    const apps = loadAppSignatures();
+    const runs: Array<{
+      workload: string;
+      description: string;
+      meanPacketBytes: number;
+      withRules: IpsRunResult;
+      withRulesAndAppId: IpsRunResult;
+      noRules: IpsRunResult;
+      ratio: number;
+    }> = [];
     for (const [name, make] of makers) {
       if (a.only.length > 0 && !a.only.includes(name)) continue;
       const w = make();
       const none = await runIps(w, null, a.packets);
       const full = await runIps(w, built.ruleSet, a.packets);
+      const withApps = await runIps(w, built.ruleSet, a.packets, apps);
       const ratio = Math.round((full.pps / none.pps) * 1000) / 1000;
-      runs.push({ workload: name, description: w.description, meanPacketBytes: Math.round(w.meanPacketBytes), withRules: full, noRules: none, ratio });
+      runs.push({
+        workload: name,
+        description: w.description,
+        meanPacketBytes: Math.round(w.meanPacketBytes),
+        withRules: full,
+        withRulesAndAppId: withApps,
+        noRules: none,
+        ratio,
+      });
       log(
         `${name.padEnd(5)} mean ${Math.round(w.meanPacketBytes)} B/pkt: rules ${full.gbps.toFixed(2)} Gbps ${(full.pps / 1e3).toFixed(0)} kpps ${full.nsPerPacket} ns/pkt ` +
-          `gc ${full.gc.young}/${full.gc.old} alerts ${full.alerts} | no rules ${none.gbps.toFixed(2)} Gbps ${none.nsPerPacket} ns/pkt gc ${none.gc.young}/${none.gc.old} | ratio ${ratio}`,
+          `gc ${full.gc.young}/${full.gc.old} alerts ${full.alerts} | + app id ${withApps.gbps.toFixed(2)} Gbps gc ${withApps.gc.young}/${withApps.gc.old} | no rules ${none.gbps.toFixed(2)} Gbps ${none.nsPerPacket} ns/pkt gc ${none.gc.young}/${none.gc.old} | ratio ${ratio}`,
       );
     }
     const report = {

@@ -14,6 +14,8 @@ import { PacketMeta } from "../engine/packet.ts";
 import { defaultParsers, defaultProbes } from "../engine/applayer/registry.ts";
 import type { RuleSet } from "../engine/detect/ruleset.ts";
 import { GcCounter } from "./engine.ts";
+import { AppIdentifier } from "../engine/appid/identifier.ts";
+import type { AppIdTables } from "../engine/appid/tables.ts";
 import type { IpsWorkload } from "./ips-workloads.ts";
 
 export interface IpsRunResult {
@@ -30,7 +32,7 @@ export interface IpsRunResult {
   dropped: number;
 }
 
-function makeEngine(ruleSet: RuleSet | null): Engine {
+function makeEngine(ruleSet: RuleSet | null, apps: AppIdTables | null): Engine {
   const cfg = defaultEngineConfig();
   cfg.checksums = "none";
   cfg.flow.maxFlows = 65536;
@@ -41,6 +43,8 @@ function makeEngine(ruleSet: RuleSet | null): Engine {
     ips.detector.setRuleSet(ruleSet);
     engine.setIps(ips);
   }
+  // application identification, as `tsugi inspect` runs it (hosts from the parsers when the IPS runs)
+  if (apps !== null) engine.setAppIdentifier(new AppIdentifier(apps, engine.flows));
   return engine;
 }
 
@@ -72,9 +76,9 @@ function loop(engine: Engine, w: IpsWorkload, meta: PacketMeta, fromReplay: numb
   }
 }
 
-/** Runs `w` for about `packets` packets with `ruleSet` (null: no IPS). */
-export async function runIps(w: IpsWorkload, ruleSet: RuleSet | null, packets: number): Promise<IpsRunResult> {
-  const engine = makeEngine(ruleSet);
+/** Runs `w` for about `packets` packets with `ruleSet` (null: no IPS) and, given `apps`, application identification. */
+export async function runIps(w: IpsWorkload, ruleSet: RuleSet | null, packets: number, apps: AppIdTables | null = null): Promise<IpsRunResult> {
+  const engine = makeEngine(ruleSet, apps);
   const meta = new PacketMeta();
   meta.linkType = w.linkType;
   const clock = Float64Array.of(1_700_000_000_000_000);
