@@ -413,8 +413,8 @@ export class Engine {
     const appid = this.appid;
     if (appid !== null && flow >= 0 && !lookupOnly && (this.flows.flags[flow] & FLOW_BYPASS) === 0 && appid.onPacket(p, flow, flowDir)) {
       st.appDropped++;
-      // the drop record names the application: app id | function << 12 (engine/appid/tables.ts)
-      return this.drop(p, DROP_APP_CONTROL, this.flows.application[flow] | (this.flows.appFunction[flow] << 12), 0, flowId, flowDir);
+      // the drop record names the application (and function) in its rule field
+      return this.drop(p, DROP_APP_CONTROL, this.flows.appLabel(flow), 0, flowId, flowDir);
     }
     st.passed++;
     return VERDICT_PASS;

@@ -19,6 +19,7 @@ import type { CompiledPolicy } from "./policy/compiled.ts";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TUNNEL_NAMES } from "./packet.ts";
 import { DROP_APP_CONTROL, DROP_IPS_RULE, dropReasonName } from "./verdict.ts";
 import type { Signature } from "./detect/signature.ts";
+import { APP_FUNCTION_SHIFT, APP_ID_MASK } from "./appid/tables.ts";
 
 /** IANA protocol names as Suricata prints them in `proto`. */
 const PROTO_NAMES: Record<number, string> = {
@@ -112,11 +113,19 @@ export class EveWriter {
     this.fnNames = functions;
   }
 
-  /** `,"application":"…"` (and `"app_function"`) for a ring `application` value (app id | function << 12). */
+  /** The application and function names of a packed label (`FlowTable.appLabel`); "" when unknown. */
+  private appName(v: number): string {
+    return this.appNames[v & APP_ID_MASK] ?? "";
+  }
+  private fnName(v: number): string {
+    return this.fnNames[v >>> APP_FUNCTION_SHIFT] ?? "";
+  }
+
+  /** `,"application":"…"` (and `"app_function"`) for a packed label. */
   private applicationFields(v: number): string {
-    const name = this.appNames[v & 0xfff] ?? "";
+    const name = this.appName(v);
     if (name === "") return "";
-    const fn = this.fnNames[v >>> 12] ?? "";
+    const fn = this.fnName(v);
     return fn === "" ? `,"application":"${name}"` : `,"application":"${name}","app_function":"${fn}"`;
   }
 
@@ -223,7 +232,7 @@ export class EveWriter {
       const sig = this.signature(ring, i);
       if (sig !== undefined) s += `,"signature_id":${sig.sid},"signature":${JSON.stringify(sig.msg)}`;
     } else if (ring.code[i] === DROP_APP_CONTROL) {
-      // app control keeps the flow's application (app id | function << 12) in `rule`
+      // app control keeps the flow's packed application label in `rule`
       if (ring.rule[i] > 0) s += this.applicationFields(ring.rule[i]);
     } else if (ring.rule[i] >= 0) {
       const r = this.firewallRule(ring.policyGen[i], ring.rule[i]);
@@ -272,9 +281,8 @@ export class EveWriter {
       return sig === undefined ? reason : `${reason} sid ${sig.sid} "${sig.msg}"`;
     }
     if (ring.code[i] === DROP_APP_CONTROL) {
-      const v = ring.rule[i];
-      const fn = this.fnNames[v >>> 12] ?? "";
-      return `app control: ${this.appNames[v & 0xfff] ?? "?"}${fn === "" ? "" : ` ${fn}`}`;
+      const fn = this.fnName(ring.rule[i]);
+      return `app control: ${this.appName(ring.rule[i]) || "?"}${fn === "" ? "" : ` ${fn}`}`;
     }
     const r = ring.rule[i] >= 0 ? this.firewallRule(ring.policyGen[i], ring.rule[i]) : undefined;
     return r === undefined ? reason : `${reason} "${r.name}"`;

@@ -991,7 +991,7 @@ export class Detector {
         this.ring.policyGen[ev] = rs === null ? 0 : rs.generation;
         this.ring.flags[ev] = blocks ? 1 : 0;
         this.ring.appProto[ev] = flow >= 0 ? this.flows.appProto[flow] : 0;
-        this.ring.application[ev] = flow >= 0 ? this.flows.application[flow] | (this.flows.appFunction[flow] << 12) : 0;
+        this.ring.application[ev] = flow >= 0 ? this.flows.appLabel(flow) : 0;
         // the packet goes with the alert when the rule tags traffic or the policy asks for it
         if (s.tagPackets > 0 || s.tagSeconds > 0 || s.tagBytes > 0 || this.cfg.capturePackets === true) this.ring.capture(ev, p);
       }

@@ -45,6 +45,7 @@ import { EV_FLOW } from "../events.ts";
 import type { Packet } from "../packet.ts";
 import { ETH_IPV4, ETH_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, TH_ACK, TH_SYN } from "../packet.ts";
 import { endpointHash, flowHash, writeFlowId } from "./hash.ts";
+import { APP_FUNCTION_SHIFT } from "../appid/tables.ts";
 import { TCP_CLOSED, TCP_ESTABLISHED, TCP_NONE, TCP_SYN_RECV, TCP_SYN_SENT, TCP_TIME_WAIT, TcpTracker } from "./tcp-state.ts";
 
 export {
@@ -274,6 +275,14 @@ export class FlowTable {
    * Finds the flow of `p`; sets `dir` and returns its index, or -1 when there is none (or `p` cannot
    * have one: no IP layer, an ICMP error).
    */
+  /**
+   * Flow `i`'s application and its function packed as events carry them (EVE writes both): the app id in
+   * the low bits, the function above `APP_FUNCTION_SHIFT` (engine/appid/tables.ts).
+   */
+  appLabel(i: number): number {
+    return this.application[i] | (this.appFunction[i] << APP_FUNCTION_SHIFT);
+  }
+
   lookup(p: Packet): number {
     this.stats.lookups++;
     this.keyValid = this.loadKey(p);
@@ -699,8 +708,7 @@ export class FlowTable {
     r.endUs[e] = this.lastUs[i];
     r.state[e] = this.state[i];
     r.appProto[e] = this.appProto[i];
-    // the app id (low 12 bits) and its function above them: engine/appid/tables.ts APP_FUNCTION_SHIFT
-    r.application[e] = this.application[i] | (this.appFunction[i] << 12);
+    r.application[e] = this.appLabel(i);
     return true;
   }
 
