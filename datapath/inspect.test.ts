@@ -226,6 +226,7 @@ test("app control: the policy's profile blocks an application; drop records and 
     tcpPacket({ ...sv, seq: 500, ack: 101, flags: "SA" }),
     tcpPacket({ ...c, seq: 101, ack: 501, flags: "A" }),
     tcpPacket({ ...c, seq: 101, ack: 501, payload: hs }),
+    tcpPacket({ ...sv, seq: 501, ack: 169, payload: hs }),
   ].map((p) => ether(p));
   const dir = mkdtempSync(join(tmpdir(), "tsugi-bt-"));
   const capture = join(dir, "bt.pcap");
@@ -236,11 +237,17 @@ test("app control: the policy's profile blocks an application; drop records and 
   assert.is(office.summary.dropped, 0);
   assert.equal(office.records.filter((r) => r.event_type === "flow").map((r) => r.application), ["bittorrent"]);
   const offsite = runOn(capture, ["--policy", policy, "--profile", "offsite"]);
-  assert.is(offsite.summary.dropped, 1);
-  assert.equal(offsite.summary.blocked, [{ reason: "app control: bittorrent", packets: 1 }]);
+  assert.is(offsite.summary.dropped, 2); // the handshake that named it, and the reply
+  assert.equal(offsite.summary.blocked, [{ reason: "app control: bittorrent", packets: 2 }]);
   const drop = offsite.records.find((r) => r.event_type === "drop");
   assert.is(drop.drop.reason, "application");
   assert.is(drop.drop.application, "bittorrent");
+  // alert records carry the application once the flow is named (the identifying packet is inspected
+  // by the rules first, so its own alert comes before the name)
+  const rules = rulesFile('alert tcp any any -> any any (msg:"bt handshake"; content:"BitTorrent protocol"; sid:77; rev:1;)\n');
+  const withRules = runOn(capture, ["-S", rules]);
+  const alerts = withRules.records.filter((r) => r.event_type === "alert");
+  assert.equal(alerts.map((r) => r.application), [undefined, "bittorrent"]);
   assert.throws(() => runOn(capture, ["--policy", policy, "--profile", "ofsite"]), /no profile "ofsite" \(did you mean "offsite"\?\)/);
   assert.throws(() => runOn(capture, ["--profile", "office"]), /--profile needs --policy/);
 });
